@@ -1,0 +1,68 @@
+"""The exercise pattern: every notebook's exercises are checked by functions from here.
+
+A learner cell leaves its answer as ``None`` (or a function that returns ``None``) until the
+learner fills it in; checkers then print a friendly "not attempted yet" note and return
+False instead of raising, so "Run all" never stops at an exercise. When an answer is given
+the checker says what is right or wrong and why, and returns True or False. Solution cells
+(hidden by default) call the same checker inside ``assert`` so CI proves every solution works.
+
+Notebook-specific checkers live in ``utils/exercises/nbNN.py``; the generic ones are below.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+PASS = "✅"
+FAIL = "❌"
+TODO = "⏳"
+
+
+def report(ok: bool, message: str) -> bool:
+    """Print a pass/fail line and return ``ok``. Example: ``report(x == 3, "x is 3")``"""
+    print(f"{PASS if ok else FAIL} {message}")
+    return bool(ok)
+
+
+def not_attempted(what: str) -> bool:
+    """Print that an exercise is still open; return False. Example: ``not_attempted("Exercise 1")``"""
+    print(f"{TODO} {what}: not attempted yet. Fill in the cell above and run it again.")
+    return False
+
+
+def is_blank(answer: Any) -> bool:
+    """True for an answer the learner has not filled in (None, Ellipsis, or a function returning None)."""
+    return answer is None or answer is Ellipsis
+
+
+def call_safely(what: str, function: Callable, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+    """Call a learner's function; on an exception print what went wrong instead of crashing."""
+    try:
+        return True, function(*args, **kwargs)
+    except Exception as error:  # the learner's code may fail in any way
+        print(f"{FAIL} {what} raised {type(error).__name__}: {error}")
+        return False, None
+
+
+def check_close(what: str, answer: Any, expected: Any, *, rtol: float = 1e-3, atol: float = 1e-6, hint: str = "") -> bool:
+    """Check a number or array against the expected value, with a hint when it is wrong.
+
+    Example: ``check_close("bits per character", my_bpc, 2.05, rtol=0.01)``
+    """
+    if is_blank(answer):
+        return not_attempted(what)
+    try:
+        given = np.asarray(answer.numpy() if hasattr(answer, "numpy") else answer, dtype="float64")
+    except (TypeError, ValueError):
+        return report(False, f"{what}: expected a number or array, got {type(answer).__name__}")
+    wanted = np.asarray(expected, dtype="float64")
+    if given.shape != wanted.shape:
+        return report(False, f"{what}: expected shape {wanted.shape}, got {given.shape}. {hint}".strip())
+    if not np.all(np.isfinite(given)):
+        return report(False, f"{what}: your answer holds NaN or infinity. {hint}".strip())
+    if np.allclose(given, wanted, rtol=rtol, atol=atol):
+        return report(True, f"{what}: correct.")
+    shown = f"{float(given):.4g} (expected about {float(wanted):.4g})" if given.ndim == 0 else "values differ from the expected ones"
+    return report(False, f"{what}: {shown}. {hint}".strip())
