@@ -120,7 +120,7 @@ def _feature_model():
     import keras
 
     classifier = digit_classifier()
-    return keras.Model(classifier.inputs, classifier.get_layer(FEATURE_LAYER).output)
+    return keras.Model(classifier.input, classifier.get_layer(FEATURE_LAYER).output)
 
 
 def _as_digits(name: str, images) -> np.ndarray:

@@ -1,0 +1,95 @@
+import math
+
+import numpy as np
+import pytest
+
+from utils import data, metrics
+
+
+def test_bits_conversions():
+    assert metrics.nats_to_bits(math.log(2)) == pytest.approx(1.0)
+    assert metrics.uniform_bits(27) == pytest.approx(math.log2(27))
+    assert metrics.bits_per_symbol(10 * math.log(4), 10) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="num_symbols must be an integer >= 1"):
+        metrics.bits_per_symbol(1.0, 0)
+    with pytest.raises(ValueError, match="total_nll_nats must be in"):
+        metrics.bits_per_symbol(-1.0, 3)
+    with pytest.raises(ValueError, match="vocab_size"):
+        metrics.uniform_bits(0)
+
+
+def test_frechet_distance_of_identical_sets_is_zero():
+    features = np.random.default_rng(0).normal(size=(500, 8))
+    assert metrics.frechet_distance(features, features) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_frechet_distance_of_shifted_set_is_the_squared_shift():
+    features = np.random.default_rng(1).normal(size=(400, 5))
+    shift = np.array([1.0, -2.0, 0.5, 0.0, 3.0])
+    assert metrics.frechet_distance(features + shift, features) == pytest.approx(np.sum(shift ** 2), rel=1e-6)
+
+
+def test_frechet_distance_of_scaled_gaussians_matches_the_formula():
+    # N(0, I) against N(0, s^2 I) in D dimensions: FD = D (1 - s)^2
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=(20000, 4))
+    b = 2.0 * rng.normal(size=(20000, 4))
+    assert metrics.frechet_distance(a, b) == pytest.approx(4 * (1 - 2.0) ** 2, rel=0.05)
+
+
+@pytest.mark.parametrize("a, b, message", [
+    (np.zeros((5, 3)), np.zeros((5, 4)), "same width"),
+    (np.zeros((1, 3)), np.zeros((5, 3)), "at least 2"),
+    (np.zeros(5), np.zeros((5, 1)), "features_a must have 2 dimensions"),
+    (np.full((5, 2), np.nan), np.zeros((5, 2)), "NaN"),
+])
+def test_frechet_distance_bad_inputs(a, b, message):
+    with pytest.raises(ValueError, match=message):
+        metrics.frechet_distance(a, b)
+
+
+def test_reference_classifier_and_digit_distance_anchors():
+    split = data.load_mnist5k()
+    accuracy = np.mean(metrics.digit_predictions(split.x_test) == split.y_test)
+    assert accuracy > 0.95
+    real_vs_real = metrics.frechet_digit_distance(split.x_train[:1000], split.x_test)
+    noise = np.random.default_rng(0).uniform(size=(1000, 28, 28, 1)).astype("float32")
+    noise_vs_real = metrics.frechet_digit_distance(noise, split.x_test)
+    assert real_vs_real < 0.1 * noise_vs_real
+    assert metrics.digit_accuracy(split.x_test[:200], split.y_test[:200]) > 0.9
+    assert metrics.digit_features(split.x_test[:3]).shape == (3, 128)
+
+
+def test_digit_metrics_bad_inputs():
+    with pytest.raises(ValueError, match=r"pixel values in \[0, 1\].*\(x \+ 1\) / 2"):
+        metrics.digit_features(-np.ones((2, 28, 28, 1), dtype="float32"))
+    with pytest.raises(ValueError, match="28x28 grey-scale"):
+        metrics.digit_features(np.zeros((2, 32, 32, 3)))
+    with pytest.raises(ValueError, match="one label per image"):
+        metrics.digit_accuracy(np.zeros((4, 28, 28)), [1, 2])
+
+
+def test_mode_coverage_on_known_points():
+    modes = data.toy_modes("ring")
+    all_modes = np.repeat(modes, 10, axis=0)
+    result = metrics.mode_coverage(all_modes, modes, std=0.05)
+    assert result["modes_covered"] == 8 and result["high_quality"] == 1.0
+    collapsed = np.vstack([np.repeat(modes[:2], 10, axis=0), np.zeros((20, 2))])  # two modes + junk at the centre
+    result = metrics.mode_coverage(collapsed, modes, std=0.05)
+    assert result["modes_covered"] == 2 and result["high_quality"] == pytest.approx(0.5)
+    assert result["per_mode"][:2] == [10, 10]
+    with pytest.raises(ValueError, match="std must be in"):
+        metrics.mode_coverage(all_modes, modes, std=0)
+    with pytest.raises(ValueError, match=r"samples must have shape \(any, 2\)"):
+        metrics.mode_coverage(np.zeros((3, 3)), modes, std=0.1)
+
+
+def test_nearest_neighbours():
+    references = np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 5.0]])
+    index, distance = metrics.nearest_neighbours(np.array([[0.9, 0.0], [5.0, 4.0]]), references, k=2)
+    np.testing.assert_array_equal(index, [[1, 0], [2, 1]])
+    np.testing.assert_allclose(distance[:, 0], [0.1, 1.0], atol=1e-5)
+    with pytest.raises(ValueError, match="k=4 is larger"):
+        metrics.nearest_neighbours(references, references, k=4)
+    with pytest.raises(ValueError, match="same size per item"):
+        metrics.nearest_neighbours(np.zeros((1, 3)), references)
