@@ -15,7 +15,6 @@ made, the notebook is stale and must be re-executed.
 from __future__ import annotations
 
 import argparse
-import copy
 import hashlib
 import json
 import os

@@ -4,7 +4,8 @@ what was expected and what was given, and hints at the fix."""
 from __future__ import annotations
 
 import pathlib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 

@@ -7,7 +7,8 @@ import json
 import os
 import pathlib
 import tempfile
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 
 @contextlib.contextmanager

@@ -11,7 +11,8 @@ Notebook-specific checkers live in ``utils/exercises/nbNN.py``; the generic ones
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
