@@ -2,11 +2,16 @@
 and never their stderr (TensorFlow writes log noise there that differs between runs)."""
 
 import os
+import pathlib
+import shutil
 
 
 def pytest_configure(config):
     # Notebooks always run in smoke mode under pytest, whichever way pytest was started.
     os.environ.setdefault("COURSE_MODE", "smoke")
+    # Each test session starts without smoke checkpoints, so notebooks train instead of resuming.
+    if not hasattr(config, "workerinput"):
+        shutil.rmtree(pathlib.Path(__file__).parent / "outputs" / "smoke", ignore_errors=True)
 
 
 def pytest_collection_modifyitems(session, config, items):

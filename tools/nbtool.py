@@ -20,6 +20,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import sys
 import time
 import tomllib
@@ -243,6 +244,10 @@ def execute(path: pathlib.Path, *, mode: str = "full", timeout: int = 1800) -> f
     from nbclient.exceptions import CellExecutionError
 
     os.environ["COURSE_MODE"] = mode
+    # A recorded run starts from scratch: old checkpoints would make training "resume" at its end.
+    previous = ROOT / "outputs" / ("smoke" if mode == "smoke" else "") / path.stem
+    if previous.is_dir():
+        shutil.rmtree(previous)
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:  # start from a clean slate so no old output survives
         if cell.cell_type == "code":
