@@ -9,9 +9,14 @@ import shutil
 def pytest_configure(config):
     # Notebooks always run in smoke mode under pytest, whichever way pytest was started.
     os.environ.setdefault("COURSE_MODE", "smoke")
-    # Each test session starts without smoke checkpoints, so notebooks train instead of resuming.
-    if not hasattr(config, "workerinput"):
-        shutil.rmtree(pathlib.Path(__file__).parent / "outputs" / "smoke", ignore_errors=True)
+    # Notebooks under test start without smoke checkpoints, so they train instead of resuming.
+    if not hasattr(config, "workerinput"):  # once, in the controlling process
+        root = pathlib.Path(__file__).parent
+        for argument in config.args or config.getini("testpaths"):
+            target = (root / argument.split("::")[0]).resolve()
+            notebooks = [target] if target.suffix == ".ipynb" else target.glob("**/*.ipynb") if target.is_dir() else []
+            for notebook in notebooks:
+                shutil.rmtree(root / "outputs" / "smoke" / notebook.stem, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(session, config, items):
