@@ -57,3 +57,28 @@ def test_setup_seeds_and_reports(capsys):
     printed = capsys.readouterr().out
     assert "TensorFlow" in printed and "Mode:" in printed and "Device:" in printed
     assert facts["seed"] == 7 and facts["mode"] in config.MODES
+
+
+def test_training_is_reproducible_across_processes():
+    """Two fresh processes that call utils.setup() and train the same way get identical numbers."""
+    import pathlib
+    import subprocess
+    import sys
+
+    script = """
+import utils
+utils.setup(verbose=False)
+import keras, numpy as np, tensorflow as tf
+x = np.random.rand(256, 8).astype("float32"); y = (x.sum(1, keepdims=True) > 4).astype("float32")
+model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dropout(0.2), keras.layers.Dense(1)])
+optimizer = keras.optimizers.Adam(1e-2)
+for xb, yb in utils.data.to_dataset(x, y, batch_size=32, seed=1):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(keras.losses.binary_crossentropy(yb, model(xb, training=True), from_logits=True))
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+print(repr(float(loss)), repr(float(tf.random.normal(()))))
+"""
+    root = pathlib.Path(__file__).resolve().parent.parent
+    runs = [subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120) for _ in range(2)]
+    assert all(run.returncode == 0 for run in runs), runs[0].stderr[-2000:]
+    assert runs[0].stdout.strip() and runs[0].stdout == runs[1].stdout
