@@ -16,11 +16,13 @@ def sample_categorical(probabilities, uniforms):
     return np.searchsorted(np.cumsum(probabilities), uniforms, side="right")
 
 
-def kde_log_density(queries, train_points, bandwidth):
-    squared = ((queries[:, None, :] - train_points[None, :, :]) ** 2).sum(-1)
-    log_bumps = -squared / (2 * bandwidth**2) - np.log(2 * np.pi * bandwidth**2)
-    top = log_bumps.max(axis=1, keepdims=True)
-    return top[:, 0] + np.log(np.mean(np.exp(log_bumps - top), axis=1))
+def fit_transition_matrix(sequence, num_states):
+    counts = np.zeros((num_states, num_states))
+    for current, following in zip(sequence[:-1], sequence[1:]):
+        counts[current, following] += 1
+    totals = counts.sum(axis=1, keepdims=True)
+    counts[totals[:, 0] == 0] = 1.0
+    return counts / counts.sum(axis=1, keepdims=True)
 
 
 def shift_image(image, dx, dy):
@@ -52,7 +54,7 @@ def gmm_average_log_likelihood(points, weights, means, covariances):
 
 CORRECT = [
     (nb00.check_sample_categorical, sample_categorical),
-    (nb00.check_kde_log_density, kde_log_density),
+    (nb00.check_fit_transition_matrix, fit_transition_matrix),
     (nb00.check_shift_image, shift_image),
     (nb01.check_bits_per_character, bits_per_character),
     (nb01.check_apply_temperature, apply_temperature),
@@ -63,20 +65,29 @@ CORRECT = [
 # ----------------------------------------------------------------------------- typical mistakes and the hint each should get
 
 
-def _kde_sum_not_mean(queries, train_points, bandwidth):
-    return kde_log_density(queries, train_points, bandwidth) + np.log(len(train_points))
+def _transition_counts(sequence, num_states):
+    counts = np.zeros((num_states, num_states))
+    np.add.at(counts, (sequence[:-1], sequence[1:]), 1)
+    return counts
 
 
-def _kde_underflows(queries, train_points, bandwidth):
-    squared = ((queries[:, None, :] - train_points[None, :, :]) ** 2).sum(-1)
-    with np.errstate(divide="ignore"):
-        return np.log(np.mean(np.exp(-squared / (2 * bandwidth**2)) / (2 * np.pi * bandwidth**2), axis=1))
+def _transition_nan_rows(sequence, num_states):
+    counts = _transition_counts(sequence, num_states)
+    with np.errstate(invalid="ignore"):
+        return counts / counts.sum(axis=1, keepdims=True)
+
+
+def _transition_zero_row(sequence, num_states):
+    counts = _transition_counts(sequence, num_states)
+    return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
 
 
 WRONG = [
     (nb00.check_sample_categorical, lambda p, u: np.zeros_like(u, dtype=int), "expected indices"),
-    (nb00.check_kde_log_density, _kde_sum_not_mean, "constant"),
-    (nb00.check_kde_log_density, _kde_underflows, "log-sum-exp"),
+    (nb00.check_fit_transition_matrix, _transition_nan_rows, "sums to 0"),
+    (nb00.check_fit_transition_matrix, _transition_counts, "raw counts"),
+    (nb00.check_fit_transition_matrix, lambda s, n: fit_transition_matrix(s, n).T, "ROW"),
+    (nb00.check_fit_transition_matrix, _transition_zero_row, "uniform row"),
     (nb00.check_shift_image, lambda image, dx, dy: np.roll(np.roll(image, dy, axis=0), dx, axis=1), "wraps around"),
     (nb00.check_shift_image, lambda image, dx, dy: shift_image(image, -dx, -dy), "wrong way"),
     (nb01.check_bits_per_character, lambda p: -np.mean(np.log(p)), "nats"),
@@ -140,7 +151,7 @@ def test_wrong_shape_is_reported(checker, capsys):
 
 def test_references_on_known_values():
     assert nb00.reference_sample_categorical([0.5, 0.5], [0.25, 0.75]).tolist() == [0, 1]
-    assert np.isclose(nb00.reference_kde_log_density(np.zeros((1, 2)), np.zeros((1, 2)), 1.0)[0], -np.log(2 * np.pi))
+    assert nb00.reference_fit_transition_matrix([0, 1, 0, 1], 3).tolist() == [[0, 1, 0], [1, 0, 0], [1 / 3, 1 / 3, 1 / 3]]
     assert nb00.reference_shift_image(np.eye(3), 1, 0).tolist() == [[0, 1, 0], [0, 0, 1], [0, 0, 0]]
     assert nb01.reference_bits_per_character([0.5, 0.25]) == pytest.approx(1.5)
     assert np.allclose(nb01.reference_apply_temperature(np.array([[0.5, 0.5]]), 0.1), 0.5)
