@@ -25,7 +25,8 @@ BATCH_SIZE = 64
 def main() -> None:
     import keras
 
-    facts = utils.setup(SEED)
+    utils.setup(SEED)
+    facts = utils.config.describe(SEED)
     split = utils.data.load_mnist5k()  # the same split (seed 0, 20% test) the notebooks use
     model = utils.metrics.build_digit_classifier()
     model.compile(

@@ -119,35 +119,44 @@ def device_summary() -> str:
     return f"CPU only ({os.cpu_count()} cores)"
 
 
-def setup(seed: int = DEFAULT_SEED, *, verbose: bool = True) -> dict:
-    """Seed everything, switch on deterministic ops, style matplotlib and print versions, device, mode.
-
-    Called once by the setup cell of every notebook. Returns the facts it printed.
-    Example: ``utils.setup()``
-    """
-    current_mode = mode()
-    seed_everything(seed)
-    _configure_matplotlib()
+def describe(seed: int = DEFAULT_SEED) -> dict:
+    """Versions, device, mode and seed as a dict. Example: ``utils.config.describe()["device"]``"""
     import keras
     import numpy as np
     import tensorflow as tf
 
-    facts = {
+    return {
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "numpy": np.__version__,
         "device": device_summary(),
-        "mode": current_mode,
+        "mode": mode(),
         "seed": seed,
     }
+
+
+def setup(seed: int = DEFAULT_SEED, *, verbose: bool = True) -> None:
+    """Seed everything, switch on deterministic ops, style matplotlib and print versions, device, mode.
+
+    Called once by the setup cell of every notebook (``describe()`` returns what it prints).
+    Example: ``utils.setup()``
+    """
+    current_mode = mode()
+    seed_everything(seed)
+    _configure_matplotlib()
+    facts = describe(seed)
     if verbose:
         print(
             f"Python {facts['python']} · TensorFlow {facts['tensorflow']} · "
             f"Keras {facts['keras']} · NumPy {facts['numpy']}"
         )
         print(f"Device: {facts['device']}")
-        print(f"Mode: {current_mode} (set {MODE_VARIABLE}=smoke for a seconds-long check run) · seed {seed}")
+        hint = (
+            f"tiny data and models to check that the code runs; unset {MODE_VARIABLE} for real results"
+            if current_mode == "smoke"
+            else f"real results; {MODE_VARIABLE}=smoke gives a seconds-long check run"
+        )
+        print(f"Mode: {current_mode} ({hint}) · seed {seed}")
         if "google.colab" in sys.modules and "GPU" not in facts["device"]:
             print("Tip: Runtime > Change runtime type > GPU makes training several times faster.")
-    return facts
