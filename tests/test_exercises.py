@@ -27,3 +27,26 @@ def test_call_safely_reports_learner_errors(capsys):
 def test_is_blank():
     assert exercises.is_blank(None) and exercises.is_blank(...)
     assert not exercises.is_blank(0)
+
+
+def test_attempt_sorts_blank_error_and_ok(capsys):
+    assert exercises.attempt("task", None) == ("blank", None)
+    assert exercises.attempt("task", lambda: None) == ("blank", None)
+    assert exercises.attempt("task", 3) == ("error", None)
+    assert exercises.attempt("task", lambda x: 1 / x, 0) == ("error", None)
+    assert exercises.attempt("task", lambda x: x + 1, 1) == ("ok", 2)
+    out = capsys.readouterr().out
+    assert out.count("not attempted") == 2 and "expected a function, got int" in out and "ZeroDivisionError" in out
+
+
+def test_check_function_and_arrays(capsys):
+    assert exercises.check_function("task", print) is None
+    assert exercises.check_function("task", None) is False
+    assert exercises.check_function("task", "text") is False
+    assert exercises.to_array([[1, 2]]).shape == (1, 2)
+    assert exercises.to_array([[1], [2, 3]]) is None  # ragged
+    assert exercises.as_float_array("task", [1.0, 2.0], (2,)).dtype == np.float64
+    assert exercises.as_float_array("task", [1.0, 2.0], (3,)) is None
+    assert exercises.as_float_array("task", "abc", ()) is None
+    out = capsys.readouterr().out
+    assert "expected shape (3,), got (2,)" in out and "expected an array of numbers" in out

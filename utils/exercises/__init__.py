@@ -67,3 +67,56 @@ def check_close(what: str, answer: Any, expected: Any, *, rtol: float = 1e-3, at
         return report(True, f"{what}: correct.")
     shown = f"{float(given):.4g} (expected about {float(wanted):.4g})" if given.ndim == 0 else "values differ from the expected ones"
     return report(False, f"{what}: {shown}. {hint}".strip())
+
+
+def attempt(what: str, answer: Any, *args: Any) -> tuple[str, Any]:
+    """Call the learner's function on known inputs: ``("blank" | "error" | "ok", result)``.
+
+    Blank answers (None, or a function that still returns None) print "not attempted"; a
+    non-function or a function that raises prints why. Example: ``status, out = attempt(what, f, x)``
+    """
+    if is_blank(answer):
+        not_attempted(what)
+        return "blank", None
+    if not callable(answer):
+        report(False, f"{what}: expected a function, got {type(answer).__name__}")
+        return "error", None
+    ok, result = call_safely(what, answer, *args)
+    if not ok:
+        return "error", None
+    if result is None:
+        not_attempted(what)
+        return "blank", None
+    return "ok", result
+
+
+def check_function(what: str, function: Any) -> bool | None:
+    """None when ``function`` can be called; otherwise print why not and return False.
+
+    Example: ``verdict = check_function(what, f); if verdict is not None: return verdict``
+    """
+    if is_blank(function):
+        return not_attempted(what)
+    if not callable(function):
+        return report(False, f"{what}: expected a function, got {type(function).__name__}")
+    return None
+
+
+def to_array(value: Any, dtype: str | None = None) -> np.ndarray | None:
+    """A learner's result (array, list or tensor) as a NumPy array, or None when it is not array-like."""
+    try:
+        return np.asarray(value.numpy() if hasattr(value, "numpy") else value, dtype=dtype)
+    except (TypeError, ValueError):
+        return None
+
+
+def as_float_array(what: str, result: Any, shape: tuple) -> np.ndarray | None:
+    """A learner's result as a float64 array of the expected shape, or None after saying what is wrong."""
+    array = to_array(result, "float64")
+    if array is None:
+        report(False, f"{what}: expected an array of numbers, got {type(result).__name__}")
+        return None
+    if array.shape != shape:
+        report(False, f"{what}: expected shape {shape}, got {array.shape}")
+        return None
+    return array

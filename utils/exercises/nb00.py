@@ -10,11 +10,12 @@ Example: ``from utils.exercises import nb00 as ex; ex.check_sample_categorical(m
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
-from . import call_safely, is_blank, not_attempted, report
+from . import as_float_array as _as_float_array
+from . import attempt as _attempt
+from . import report
 
 # ----------------------------------------------------------------------------- references
 
@@ -54,33 +55,8 @@ def reference_shift_image(image, dx: int, dy: int) -> np.ndarray:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _attempt(what: str, answer: Any, *args: Any) -> tuple[str, Any]:
-    """Call the learner's function: ("blank" | "error" | "ok", result)."""
-    if is_blank(answer):
-        not_attempted(what)
-        return "blank", None
-    if not callable(answer):
-        report(False, f"{what}: expected a function, got {type(answer).__name__}")
-        return "error", None
-    ok, result = call_safely(what, answer, *args)
-    if not ok:
-        return "error", None
-    if result is None:
-        not_attempted(what)
-        return "blank", None
-    return "ok", result
 
 
-def _as_float_array(what: str, result: Any, shape: tuple) -> np.ndarray | None:
-    try:
-        array = np.asarray(result.numpy() if hasattr(result, "numpy") else result, dtype="float64")
-    except (TypeError, ValueError):
-        report(False, f"{what}: expected an array of numbers, got {type(result).__name__}")
-        return None
-    if array.shape != shape:
-        report(False, f"{what}: expected shape {shape}, got {array.shape}")
-        return None
-    return array
 
 
 # ----------------------------------------------------------------------------- checkers

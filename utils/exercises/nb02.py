@@ -9,22 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import call_safely, is_blank, not_attempted, report
-
-
-def _start(what: str, function) -> bool | None:
-    """None when the learner's function can be called, otherwise the checker's verdict."""
-    if is_blank(function):
-        return not_attempted(what)
-    if not callable(function):
-        return report(False, f"{what}: expected a function, got {type(function).__name__}")
-    return None
-
-
-def _array(answer) -> np.ndarray | None:
-    try:
-        return np.asarray(answer.numpy() if hasattr(answer, "numpy") else answer)
-    except (TypeError, ValueError):
-        return None
+from . import check_function as _start
+from . import to_array as _array
 
 
 def check_add_gaussian_noise(add_gaussian_noise) -> bool:

@@ -10,18 +10,13 @@ import math
 
 import numpy as np
 
-from . import call_safely, is_blank, not_attempted, report
+from . import call_safely, is_blank, not_attempted, report, to_array
 
 
 def _reference_kl(mean_q, log_var_q, mean_p, log_var_p):
     return 0.5 * np.sum(log_var_p - log_var_q + (np.exp(log_var_q) + (mean_q - mean_p) ** 2) / np.exp(log_var_p) - 1.0, axis=1)
 
 
-def _as_float_array(value) -> np.ndarray | None:
-    try:
-        return np.asarray(value.numpy() if hasattr(value, "numpy") else value, dtype="float64")
-    except (TypeError, ValueError):
-        return None
 
 
 def check_kl_diagonal_gaussians(kl_diagonal_gaussians) -> bool:
@@ -53,7 +48,7 @@ def check_kl_diagonal_gaussians(kl_diagonal_gaussians) -> bool:
             return False
         if is_blank(answer):
             return not_attempted(what)
-        given = _as_float_array(answer)
+        given = to_array(answer, "float64")
         if given is None:
             return report(False, f"{what}: expected an array of shape (5,), got {type(answer).__name__}")
         if given.shape != expected.shape:
@@ -79,7 +74,7 @@ def check_bits_per_pixel(bits_per_pixel) -> bool:
         return False
     if is_blank(single):
         return not_attempted(what)
-    value = _as_float_array(single)
+    value = to_array(single, "float64")
     if value is None or value.size != 1:
         return report(False, f"{what}: for one number expected one number back, got {single!r}")
     if not np.isclose(float(value), 1.0, rtol=1e-5):
@@ -93,7 +88,7 @@ def check_bits_per_pixel(bits_per_pixel) -> bool:
     ok, many = call_safely(what, bits_per_pixel, np.array([0.0, 100.0, 543.4]), 784)
     if not ok:
         return False
-    values = _as_float_array(many)
+    values = to_array(many, "float64")
     expected = np.array([0.0, 100.0, 543.4]) / (784 * math.log(2.0))
     if values is None or values.shape != (3,) or not np.allclose(values, expected, rtol=1e-5):
         return report(False, f"{what}: for an array of 3 values expected {np.round(expected, 4)}, got {many!r}")
@@ -119,7 +114,7 @@ def check_monte_carlo_kl(monte_carlo_kl) -> bool:
         return False
     if is_blank(estimate):
         return not_attempted(what)
-    value = _as_float_array(estimate)
+    value = to_array(estimate, "float64")
     if value is None or value.size != 1 or not np.isfinite(value).all():
         return report(False, f"{what}: expected one finite number, got {estimate!r}")
     value = float(value)
@@ -130,7 +125,7 @@ def check_monte_carlo_kl(monte_carlo_kl) -> bool:
             hint = "You computed log p - log q: flip the sign."
         return report(False, f"{what}: estimate {value:.3f}, but the closed form is {exact:.3f}. {hint}")
     ok, other = call_safely(what, monte_carlo_kl, mean, log_var, 50, 1)
-    if ok and _as_float_array(other) is not None and np.isclose(float(_as_float_array(other)), exact, rtol=1e-9):
+    if ok and to_array(other, "float64") is not None and np.isclose(float(to_array(other, "float64")), exact, rtol=1e-9):
         return report(False, f"{what}: with only 50 samples the answer is exactly the closed form: sample z from q "
                              "with the reparameterisation trick instead of using the formula.")
     return report(True, f"{what}: correct, {value:.3f} nats from {num_samples:,} samples vs {exact:.3f} exactly.")
