@@ -163,6 +163,122 @@ def test_evaluate_bits_per_char_of_uniform_model():
         text.evaluate_bits_per_char(uniform_model, ids[:10], seq_length=50)
 
 
+# ----------------------------------------------------------------------------- n-gram count model and mixtures
+
+def test_ngram_distributions_sum_to_one_and_match_targets():
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 6, 3000)
+    ngram = text.NGramModel.fit(ids, 6, order=4)
+    assert "order=4" in repr(ngram)
+    for context in ([], [1], [5, 5, 5, 5, 5, 5], ids[:50]):
+        probs = ngram.next_distribution(np.asarray(context, dtype="int64"))
+        assert probs.shape == (6,) and np.all(probs > 0) and math.isclose(probs.sum(), 1.0, rel_tol=1e-9)
+    log_probs = ngram.window_log_probs(ids[:501], seq_length=10)
+    assert log_probs.shape == (500, 6)
+    np.testing.assert_allclose(np.exp(log_probs).sum(axis=1), 1.0, rtol=1e-9)
+    targets = text.window_targets(ids[:501], seq_length=10)
+    np.testing.assert_allclose(np.exp(log_probs[np.arange(500), targets]), ngram.target_probabilities(ids[:501], seq_length=10))
+    assert math.isclose(ngram.bits_per_char(ids[:501], seq_length=10), text.log_probs_bits_per_char(log_probs, targets))
+
+
+def test_ngram_context_stays_inside_each_window():
+    ids = np.random.default_rng(1).integers(0, 5, 2000)
+    ngram = text.NGramModel.fit(ids, 5, order=4)
+    seq_length = 10
+    probs = ngram.target_probabilities(ids[:201], seq_length=seq_length)
+    for window in (0, 3, 19):
+        for offset in (1, 2, 3, 4, 10):
+            start = window * seq_length
+            context = ids[start + max(0, offset - 3):start + offset]  # at most order-1 = 3 ids, never before the window
+            expected = ngram.next_distribution(context)[ids[start + offset]]
+            assert math.isclose(probs[window * seq_length + offset - 1], expected, rel_tol=1e-12)
+
+
+def test_ngram_learns_structure_and_stays_honest_on_noise():
+    periodic = np.array([0, 1, 2, 3] * 500)
+    assert text.NGramModel.fit(periodic, 4, order=3).bits_per_char(periodic, seq_length=50) < 0.2
+    rng = np.random.default_rng(0)
+    noise_model = text.NGramModel.fit(rng.integers(0, 4, 20000), 4, order=3)
+    assert abs(noise_model.bits_per_char(rng.integers(0, 4, 5001), seq_length=100) - 2.0) < 0.05
+    split = data.load_shakespeare(limit_chars=200_000)
+    vocab = text.CharVocab.from_text(split.train)
+    train, val = vocab.encode(split.train), vocab.encode(split.validation)
+    five_gram = text.NGramModel.fit(train, vocab.size, order=5).bits_per_char(val)
+    assert five_gram < text.bigram_bits_per_char(train, val, vocab.size) - 0.3
+
+
+def test_ngram_bad_inputs():
+    ids = np.array([0, 1, 2, 1, 0] * 10)
+    with pytest.raises(ValueError, match="order <= 9"):
+        text.NGramModel.fit(ids, 100, order=10)
+    with pytest.raises(ValueError, match=r"ids must be ids in \[0, 1\]"):
+        text.NGramModel.fit(ids, 2)
+    with pytest.raises(TypeError, match="integer ids"):
+        text.NGramModel.fit(ids.astype("float32"), 3)
+    with pytest.raises(ValueError, match="at least 6"):
+        text.NGramModel.fit(ids[:3], 3, order=6)
+    ngram = text.NGramModel.fit(ids, 3, order=3)
+    with pytest.raises(ValueError, match="more than seq_length"):
+        ngram.window_log_probs(ids[:10], seq_length=20)
+    with pytest.raises(ValueError, match="context must be ids"):
+        ngram.next_distribution([0, 5])
+
+
+def test_model_log_probs_and_window_targets_follow_evaluate_bits_per_char():
+    import tensorflow as tf
+
+    class UniformModel:
+        def __call__(self, ids, training=False):
+            return tf.zeros(tf.concat([tf.shape(ids), [8]], axis=0))
+
+    ids = np.random.default_rng(0).integers(0, 8, 1005)
+    log_probs = text.model_log_probs(UniformModel(), ids, seq_length=50, batch_size=7)
+    targets = text.window_targets(ids, seq_length=50)
+    assert log_probs.shape == (1000, 8) and targets.shape == (1000,)
+    np.testing.assert_array_equal(targets[:50], ids[1:51])
+    assert math.isclose(text.log_probs_bits_per_char(log_probs, targets), 3.0, rel_tol=1e-6)
+    with pytest.raises(ValueError, match="more than seq_length"):
+        text.window_targets(ids[:20], seq_length=50)
+
+
+def _complementary_experts(num_rows=4000, vocab_size=5, seed=0):
+    """Expert A is sure of the target on even rows, B on odd rows; each is uniform elsewhere."""
+    rng = np.random.default_rng(seed)
+    targets = rng.integers(0, vocab_size, num_rows)
+    sure = np.full((num_rows, vocab_size), 0.1 / (vocab_size - 1))
+    sure[np.arange(num_rows), targets] = 0.9
+    uniform = np.full((num_rows, vocab_size), 1.0 / vocab_size)
+    even = (np.arange(num_rows) % 2 == 0)[:, None]
+    return np.log(np.where(even, sure, uniform)), np.log(np.where(even, uniform, sure)), targets
+
+
+def test_log_linear_mixture_beats_both_experts():
+    expert_a, expert_b, targets = _complementary_experts()
+    alone = [text.log_probs_bits_per_char(e, targets) for e in (expert_a, expert_b)]
+    weights = text.fit_mixture_weights([expert_a, expert_b], targets)
+    assert weights.shape == (2,) and np.all(weights >= 1.0)
+    mixed = text.mix_log_probs([expert_a, expert_b], weights)
+    np.testing.assert_allclose(np.exp(mixed).sum(axis=1), 1.0, rtol=1e-9)
+    assert text.log_probs_bits_per_char(mixed, targets) < 0.2 < min(alone)
+    np.testing.assert_allclose(text.mix_log_probs([expert_a, expert_b], [1.0, 0.0]), expert_a, atol=1e-12)
+
+
+def test_mixture_bad_inputs():
+    expert_a, expert_b, targets = _complementary_experts(num_rows=10)
+    with pytest.raises(TypeError, match="list of"):
+        text.mix_log_probs(expert_a, [1.0])
+    with pytest.raises(ValueError, match="same characters"):
+        text.mix_log_probs([expert_a, expert_b[:5]], [0.5, 0.5])
+    with pytest.raises(ValueError, match="not logits"):
+        text.mix_log_probs([expert_a, expert_b + 3.0], [0.5, 0.5])
+    with pytest.raises(ValueError, match="weights has 1"):
+        text.mix_log_probs([expert_a, expert_b], [0.5])
+    with pytest.raises(ValueError, match="targets has 9"):
+        text.fit_mixture_weights([expert_a, expert_b], targets[:9])
+    with pytest.raises(ValueError, match="targets must be ids"):
+        text.log_probs_bits_per_char(expert_a, targets + 10)
+
+
 def test_name_quality():
     quality = text.name_quality(["anna", "zorblat", "xxxq", "anna"], ["anna", "bob"])
     assert quality["novel"] == 0.5 and quality["well_formed"] == 0.75 and quality["unique"] == 0.75

@@ -37,6 +37,10 @@ OURS = {
     "final_learning_rate": 2e-4,
     "warmup_fraction": 0.02,
     "clip_norm": 1.0,
+    # The count model mixed with the GRU (notebook 08, section 5): an 8-gram fitted on the training
+    # text minus its first ``tune_chars`` characters, which are kept aside to fit the mixture weights.
+    "ngram_order": 8,
+    "tune_chars": 50_000,
 }
 # The TensorFlow text-generation tutorial's configuration (constant Adam 1e-3, no clipping).
 TUTORIAL = {
@@ -437,3 +441,251 @@ def make_train_step(model, optimizer, *, clip_norm: float | None = None):
         return loss, norm
 
     return step
+
+
+# ----------------------------------------------------------------------------- count model
+
+def _check_ids(name: str, ids, vocab_size: int, *, min_len: int = 1) -> np.ndarray:
+    array = _checks.as_array(name, ids, ndim=1, min_len=min_len)
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"{name} must be integer ids, got dtype {array.dtype}; encode text with CharVocab.encode")
+    array = array.astype("int64")
+    if array.size and (array.min() < 0 or array.max() >= vocab_size):
+        raise ValueError(f"{name} must be ids in [0, {vocab_size - 1}], got values in [{array.min()}, {array.max()}]")
+    return array
+
+
+def _lookup(keys: np.ndarray, table: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """values[i] where table[i] == key, else 0 (table sorted, unique)."""
+    if table.size == 0:
+        return np.zeros(keys.shape, dtype=values.dtype)
+    position = np.minimum(np.searchsorted(table, keys), table.size - 1)
+    return np.where(table[position] == keys, values[position], 0)
+
+
+class NGramModel:
+    """A character n-gram model with interpolated Kneser-Ney smoothing, fitted by counting.
+
+    ``p(next | last order-1 characters)`` mixes the discounted count of the longest context with
+    the next-shorter context's estimate, down to a uniform distribution; the shorter contexts use
+    Kneser-Ney *continuation* counts (in how many different contexts a string occurs). Fitting is a
+    few sorts of the id array (NumPy, about a second for a million characters): no gradients.
+    Example: ``ngram = NGramModel.fit(train_ids, vocab.size, order=6)``
+    """
+
+    def __init__(self, vocab_size: int, order: int, tables: list):
+        self.vocab_size = vocab_size
+        self.order = order
+        self._tables = tables  # per context length k: (keys, counts, contexts, totals, types, discount)
+
+    def __repr__(self) -> str:
+        return f"NGramModel(order={self.order}, vocab_size={self.vocab_size})"
+
+    @classmethod
+    def fit(cls, ids, vocab_size: int, order: int = 6) -> NGramModel:
+        """Count every string of 1..``order`` characters in ``ids``."""
+        vocab_size = _checks.positive_int("vocab_size", vocab_size, minimum=2)
+        order = _checks.positive_int("order", order)
+        max_order = int(63 // math.log2(vocab_size))
+        if order > max_order:
+            raise ValueError(f"order={order} is too long for {vocab_size} symbols (keys must fit in 64 bits); use order <= {max_order}")
+        ids = _check_ids("ids", ids, vocab_size, min_len=order)
+        unique = {}
+        for k in range(order):  # k = context length; key = (k context ids, next id) in base vocab_size
+            key = np.zeros(len(ids) - k, dtype="int64")
+            for j in range(k + 1):
+                key = key * vocab_size + ids[j:len(ids) - k + j]
+            unique[k] = np.unique(key, return_counts=True)
+        tables = []
+        for k in range(order):
+            if k == order - 1:
+                keys, counts = unique[k]
+            else:  # continuation count: the number of distinct characters seen before the string
+                keys, counts = np.unique(unique[k + 1][0] % vocab_size ** (k + 1), return_counts=True)
+            # modified Kneser-Ney: separate discounts for strings seen once, twice, three times or more
+            n1, n2, n3, n4 = (np.sum(counts == c) for c in (1, 2, 3, 4))
+            y = n1 / (n1 + 2 * n2) if n1 + 2 * n2 else 0.5
+            d1 = 1 - 2 * y * n2 / n1 if n1 else 0.5
+            d2 = 2 - 3 * y * n3 / n2 if n2 else 1.0
+            d3 = 3 - 4 * y * n4 / n3 if n3 else 1.5
+            discounts = np.array([0.0, d1, d2, d3]).clip(0.0, [0, 1, 2, 3])
+            discount = discounts[np.minimum(counts, 3)]
+            contexts, first = np.unique(keys // vocab_size, return_index=True)
+            totals = np.add.reduceat(counts, first).astype("float64")
+            removed = np.add.reduceat(discount, first)  # the mass freed in each context, given to shorter ones
+            tables.append((keys, counts.astype("float64") - discount, contexts, totals, removed, None))
+        return cls(vocab_size, order, tables)
+
+    def _probabilities(self, context_keys: list, context_ok: list, candidates: np.ndarray) -> np.ndarray:
+        """p(candidate | context) for arrays broadcast together; context_keys[k] has length k."""
+        p = np.full(np.broadcast(context_keys[0], candidates).shape, 1.0 / self.vocab_size)
+        for k, (keys, discounted, contexts, totals, removed, _) in enumerate(self._tables):
+            total = _lookup(context_keys[k], contexts, totals)
+            ok = (total > 0) & context_ok[k]
+            total = np.where(ok, total, 1.0)
+            count = _lookup(context_keys[k] * self.vocab_size + candidates, keys, discounted)
+            mixed = count / total + _lookup(context_keys[k], contexts, removed) / total * p
+            p = np.where(ok, mixed, p)
+        return p
+
+    def _context_keys(self, ids: np.ndarray, positions: np.ndarray, available: np.ndarray):
+        keys, ok = [np.zeros(positions.shape, dtype="int64")], [np.ones(positions.shape, dtype=bool)]
+        for k in range(1, self.order):
+            usable = available >= k
+            previous = ids[np.where(usable, positions - k, 0)]
+            keys.append(keys[-1] + previous * self.vocab_size ** (k - 1))
+            ok.append(usable)
+        return keys, ok
+
+    def next_distribution(self, context) -> np.ndarray:
+        """The distribution over the next id after the 1-D id array ``context`` (shape (V,)).
+
+        Example: ``probs = ngram.next_distribution(vocab.encode("To be or not to b"))``
+        """
+        context = _check_ids("context", np.asarray(context, dtype="int64") if len(context) == 0 else context, self.vocab_size, min_len=0)
+        ids = np.append(context, 0)
+        position = np.array([len(context)])
+        keys, ok = self._context_keys(ids, position, np.array([len(context)]))
+        candidates = np.arange(self.vocab_size)
+        return self._probabilities([key[:, None] for key in keys], [flag[:, None] for flag in ok], candidates[None, :])[0]
+
+    def _windows(self, ids, seq_length):
+        ids = _check_ids("ids", ids, self.vocab_size)
+        seq_length = _checks.positive_int("seq_length", seq_length)
+        num_windows = (len(ids) - 1) // seq_length
+        if num_windows < 1:
+            raise ValueError(f"ids needs more than seq_length={seq_length} characters, got {len(ids)}")
+        offsets = np.arange(1, seq_length + 1)
+        positions = (np.arange(num_windows)[:, None] * seq_length + offsets[None, :]).reshape(-1)
+        keys, ok = self._context_keys(ids, positions, np.tile(offsets, num_windows))
+        return ids, positions, keys, ok
+
+    def target_probabilities(self, ids, *, seq_length: int = 100) -> np.ndarray:
+        """p(actual next id) for every character that ``evaluate_bits_per_char`` scores, in the same order.
+
+        The text is cut into the same back-to-back windows of ``seq_length + 1``; a character's
+        context never reaches back before the start of its window, as for the RNN.
+        Example: ``p = ngram.target_probabilities(val_ids[:100_000])``
+        """
+        ids, positions, keys, ok = self._windows(ids, seq_length)
+        return self._probabilities(keys, ok, ids[positions])
+
+    def window_log_probs(self, ids, *, seq_length: int = 100) -> np.ndarray:
+        """Natural-log distributions (N, V) over the next id at every scored character (as above).
+
+        Example: ``log_probs = ngram.window_log_probs(val_ids[:100_000])``
+        """
+        _, _, keys, ok = self._windows(ids, seq_length)
+        chunks = []
+        for begin in range(0, len(keys[0]), 8192):  # bounded memory: 8192 x V lookups at a time
+            part = slice(begin, begin + 8192)
+            probs = self._probabilities([key[part, None] for key in keys], [flag[part, None] for flag in ok],
+                                        np.arange(self.vocab_size)[None, :])
+            chunks.append(np.log(np.maximum(probs, np.finfo("float64").tiny)))
+        return np.concatenate(chunks)
+
+    def bits_per_char(self, ids, *, seq_length: int = 100) -> float:
+        """Bits per character on ``ids``, windows as in ``evaluate_bits_per_char``."""
+        return float(-np.mean(np.log2(self.target_probabilities(ids, seq_length=seq_length))))
+
+
+def window_targets(ids, *, seq_length: int = 100) -> np.ndarray:
+    """The ids ``evaluate_bits_per_char`` scores, in order: every character after the first of each window.
+
+    Example: ``targets = window_targets(val_ids)``
+    """
+    array = _checks.as_array("ids", ids, ndim=1).astype("int64")
+    seq_length = _checks.positive_int("seq_length", seq_length)
+    num_windows = (len(array) - 1) // seq_length
+    if num_windows < 1:
+        raise ValueError(f"ids needs more than seq_length={seq_length} characters, got {len(array)}")
+    return array[(np.arange(num_windows)[:, None] * seq_length + np.arange(1, seq_length + 1)[None, :]).reshape(-1)]
+
+
+def model_log_probs(model, ids, *, seq_length: int = 100, batch_size: int = 64) -> np.ndarray:
+    """Natural-log distributions (N, V) of a Keras ``model`` at every character ``evaluate_bits_per_char`` scores.
+
+    Same windows and order as ``window_targets`` and ``NGramModel.window_log_probs``.
+    Example: ``rnn_log_probs = model_log_probs(gru_model, val_ids, batch_size=128)``
+    """
+    import tensorflow as tf
+
+    array = _checks.as_array("ids", ids, ndim=1).astype("int32")
+    seq_length = _checks.positive_int("seq_length", seq_length)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    num_windows = (len(array) - 1) // seq_length
+    if num_windows < 1:
+        raise ValueError(f"ids needs more than seq_length={seq_length} characters, got {len(array)}")
+    windows = array[np.arange(num_windows)[:, None] * seq_length + np.arange(seq_length)[None, :]]
+    chunks = []
+    for begin in range(0, num_windows, batch_size):
+        logits = tf.cast(model(windows[begin:begin + batch_size], training=False), tf.float32)
+        log_probs = tf.nn.log_softmax(logits).numpy().astype("float64")
+        chunks.append(log_probs.reshape(-1, log_probs.shape[-1]))
+    return np.concatenate(chunks)
+
+
+def _check_mixture_inputs(log_probs, targets=None):
+    if isinstance(log_probs, np.ndarray) or not isinstance(log_probs, Sequence) or len(log_probs) < 1:
+        raise TypeError("log_probs must be a list of (N, V) arrays, one per model, e.g. [rnn_log_probs, ngram_log_probs]")
+    arrays = [_checks.as_array(f"log_probs[{i}]", lp, ndim=2, min_len=1).astype("float64") for i, lp in enumerate(log_probs)]
+    for i, array in enumerate(arrays):
+        if array.shape != arrays[0].shape:
+            raise ValueError(f"log_probs[{i}] has shape {array.shape} but log_probs[0] has {arrays[0].shape}: "
+                             "all models must score the same characters with the same vocabulary")
+        if array.max() > 1e-6:
+            raise ValueError(f"log_probs[{i}] holds values above 0: pass natural-log probabilities (log_softmax), not logits")
+    if targets is None:
+        return arrays
+    targets = _check_ids("targets", targets, arrays[0].shape[1])
+    if len(targets) != len(arrays[0]):
+        raise ValueError(f"targets has {len(targets)} ids but log_probs have {len(arrays[0])} rows")
+    return arrays, targets
+
+
+def mix_log_probs(log_probs, weights) -> np.ndarray:
+    """A log-linear (geometric) mixture: ``log p(c) = sum_i weights[i] * log p_i(c) - log Z``.
+
+    Unlike averaging probabilities, it lets a confident model veto a character the other allows.
+    Example: ``mixed = mix_log_probs([rnn_log_probs, ngram_log_probs], weights)``
+    """
+    arrays = _check_mixture_inputs(log_probs)
+    weights = _checks.as_array("weights", weights, ndim=1).astype("float64")
+    if len(weights) != len(arrays):
+        raise ValueError(f"weights has {len(weights)} values for {len(arrays)} models")
+    scores = sum(w * a for w, a in zip(weights, arrays))
+    peak = scores.max(axis=1, keepdims=True)
+    return scores - peak - np.log(np.exp(scores - peak).sum(axis=1, keepdims=True))
+
+
+def fit_mixture_weights(log_probs, targets) -> np.ndarray:
+    """The weights of ``mix_log_probs`` that minimise bits per character on ``targets`` (convex, L-BFGS).
+
+    Fit them on characters none of the models was trained on, then use them unchanged on validation.
+    Example: ``weights = fit_mixture_weights([rnn_tune, ngram_tune], tune_targets)``
+    """
+    from scipy.optimize import minimize
+
+    arrays, targets = _check_mixture_inputs(log_probs, targets)
+    rows = np.arange(len(targets))
+    chosen = np.stack([a[rows, targets] for a in arrays], axis=1)
+
+    def loss_and_gradient(weights):
+        scores = sum(w * a for w, a in zip(weights, arrays))
+        peak = scores.max(axis=1, keepdims=True)
+        q = np.exp(scores - peak)
+        normaliser = q.sum(axis=1, keepdims=True)
+        q /= normaliser
+        loss = -np.mean(chosen @ weights - peak[:, 0] - np.log(normaliser[:, 0]))
+        expected = np.stack([(q * a).sum(axis=1) for a in arrays], axis=1)
+        return loss, -np.mean(chosen - expected, axis=0)
+
+    start = np.full(len(arrays), 1.0 / len(arrays))
+    result = minimize(loss_and_gradient, start, jac=True, method="L-BFGS-B", bounds=[(0.0, 5.0)] * len(arrays))
+    return np.round(result.x, 4)
+
+
+def log_probs_bits_per_char(log_probs, targets) -> float:
+    """Bits per character of (N, V) natural-log distributions on the (N,) target ids."""
+    (array,), targets = _check_mixture_inputs([log_probs], targets)
+    return float(-np.mean(array[np.arange(len(targets)), targets]) / math.log(2.0))
