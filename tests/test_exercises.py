@@ -43,6 +43,7 @@ def test_check_function_and_arrays(capsys):
     assert exercises.check_function("task", print) is None
     assert exercises.check_function("task", None) is False
     assert exercises.check_function("task", "text") is False
+    assert exercises.check_function("task", 3, "(size, kernel) -> int") is False
     assert exercises.to_array([[1, 2]]).shape == (1, 2)
     assert exercises.to_array([[1], [2, 3]]) is None  # ragged
     assert exercises.as_float_array("task", [1.0, 2.0], (2,)).dtype == np.float64
@@ -50,3 +51,4 @@ def test_check_function_and_arrays(capsys):
     assert exercises.as_float_array("task", "abc", ()) is None
     out = capsys.readouterr().out
     assert "expected shape (3,), got (2,)" in out and "expected an array of numbers" in out
+    assert "task: expected a function, got str" in out and "task: expected a function (size, kernel) -> int, got int" in out

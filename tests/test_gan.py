@@ -214,3 +214,12 @@ def test_nb07_checkers():
     assert nb07.check_critic_loss(lambda real, fake: float(np.mean(fake) - np.mean(real)))
     _blank_and_wrong(nb07.check_label_grid, lambda n: np.arange(10))
     assert nb07.check_label_grid(lambda n: np.repeat(np.arange(10), n))
+
+
+def test_gan_checkers_name_the_expected_signature(capsys):
+    for checker, signature in [(nb05.check_discriminator_loss, "(real_logits, fake_logits) -> loss"),
+                               (nb05.check_count_covered, "(samples, modes, std) -> int"),
+                               (nb06.check_transposed_size, "(size, kernel, stride) -> int"),
+                               (nb07.check_critic_loss, "(real_scores, fake_scores) -> loss")]:
+        assert checker(42) is False
+        assert f"expected a function {signature}, got int" in capsys.readouterr().out

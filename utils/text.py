@@ -298,6 +298,16 @@ def _summed_nll(model):
     return _COMPILED[model]
 
 
+def _score_windows(ids, seq_length: int, dtype: str) -> np.ndarray:
+    """The back-to-back windows of ``seq_length + 1`` ids that every scorer here uses, shape (W, seq_length + 1)."""
+    array = _checks.as_array("ids", ids, ndim=1).astype(dtype)
+    seq_length = _checks.positive_int("seq_length", seq_length)
+    num_windows = (len(array) - 1) // seq_length
+    if num_windows < 1:
+        raise ValueError(f"ids needs more than seq_length={seq_length} characters, got {len(array)}")
+    return array[np.arange(num_windows)[:, None] * seq_length + np.arange(seq_length + 1)[None, :]]
+
+
 def evaluate_bits_per_char(model, ids, *, seq_length: int = 100, batch_size: int = 64) -> float:
     """Bits per character of ``model`` on ``ids``: mean next-char cross-entropy, in bits.
 
@@ -306,19 +316,13 @@ def evaluate_bits_per_char(model, ids, *, seq_length: int = 100, batch_size: int
     ``seq_length`` characters of context; the tail shorter than a window is left out).
     Example: ``evaluate_bits_per_char(model, vocab.encode(val_text)[:100_000])``
     """
-    array = _checks.as_array("ids", ids, ndim=1).astype("int32")
-    seq_length = _checks.positive_int("seq_length", seq_length)
+    windows = _score_windows(ids, seq_length, "int32")
     batch_size = _checks.positive_int("batch_size", batch_size)
-    num_windows = (len(array) - 1) // seq_length
-    if num_windows < 1:
-        raise ValueError(f"ids needs more than seq_length={seq_length} characters, got {len(array)}")
-    starts = np.arange(num_windows) * seq_length
-    windows = array[starts[:, None] + np.arange(seq_length + 1)[None, :]]
     total_nll = _summed_nll(model)
     nats = 0.0
-    for begin in range(0, num_windows, batch_size):
+    for begin in range(0, len(windows), batch_size):
         nats += float(total_nll(windows[begin:begin + batch_size]))
-    return nats / (num_windows * seq_length) / math.log(2.0)
+    return nats / windows[:, 1:].size / math.log(2.0)
 
 
 _NAME_PATTERN = re.compile(r"[a-z]{2,15}")
@@ -551,10 +555,7 @@ class NGramModel:
 
     def _windows(self, ids, seq_length):
         ids = _check_ids("ids", ids, self.vocab_size)
-        seq_length = _checks.positive_int("seq_length", seq_length)
-        num_windows = (len(ids) - 1) // seq_length
-        if num_windows < 1:
-            raise ValueError(f"ids needs more than seq_length={seq_length} characters, got {len(ids)}")
+        num_windows = len(_score_windows(ids, seq_length, "int64"))
         offsets = np.arange(1, seq_length + 1)
         positions = (np.arange(num_windows)[:, None] * seq_length + offsets[None, :]).reshape(-1)
         keys, ok = self._context_keys(ids, positions, np.tile(offsets, num_windows))
@@ -594,12 +595,7 @@ def window_targets(ids, *, seq_length: int = 100) -> np.ndarray:
 
     Example: ``targets = window_targets(val_ids)``
     """
-    array = _checks.as_array("ids", ids, ndim=1).astype("int64")
-    seq_length = _checks.positive_int("seq_length", seq_length)
-    num_windows = (len(array) - 1) // seq_length
-    if num_windows < 1:
-        raise ValueError(f"ids needs more than seq_length={seq_length} characters, got {len(array)}")
-    return array[(np.arange(num_windows)[:, None] * seq_length + np.arange(1, seq_length + 1)[None, :]).reshape(-1)]
+    return _score_windows(ids, seq_length, "int64")[:, 1:].reshape(-1)
 
 
 def model_log_probs(model, ids, *, seq_length: int = 100, batch_size: int = 64) -> np.ndarray:
@@ -610,16 +606,11 @@ def model_log_probs(model, ids, *, seq_length: int = 100, batch_size: int = 64) 
     """
     import tensorflow as tf
 
-    array = _checks.as_array("ids", ids, ndim=1).astype("int32")
-    seq_length = _checks.positive_int("seq_length", seq_length)
+    inputs = _score_windows(ids, seq_length, "int32")[:, :-1]
     batch_size = _checks.positive_int("batch_size", batch_size)
-    num_windows = (len(array) - 1) // seq_length
-    if num_windows < 1:
-        raise ValueError(f"ids needs more than seq_length={seq_length} characters, got {len(array)}")
-    windows = array[np.arange(num_windows)[:, None] * seq_length + np.arange(seq_length)[None, :]]
     chunks = []
-    for begin in range(0, num_windows, batch_size):
-        logits = tf.cast(model(windows[begin:begin + batch_size], training=False), tf.float32)
+    for begin in range(0, len(inputs), batch_size):
+        logits = tf.cast(model(inputs[begin:begin + batch_size], training=False), tf.float32)
         log_probs = tf.nn.log_softmax(logits).numpy().astype("float64")
         chunks.append(log_probs.reshape(-1, log_probs.shape[-1]))
     return np.concatenate(chunks)

@@ -90,15 +90,17 @@ def attempt(what: str, answer: Any, *args: Any) -> tuple[str, Any]:
     return "ok", result
 
 
-def check_function(what: str, function: Any) -> bool | None:
+def check_function(what: str, function: Any, signature: str = "") -> bool | None:
     """None when ``function`` can be called; otherwise print why not and return False.
 
+    ``signature`` (e.g. ``"(size, kernel, stride) -> int"``) is shown when a non-function is passed.
     Example: ``verdict = check_function(what, f); if verdict is not None: return verdict``
     """
     if is_blank(function):
         return not_attempted(what)
     if not callable(function):
-        return report(False, f"{what}: expected a function, got {type(function).__name__}")
+        expected = f"a function {signature}".rstrip()
+        return report(False, f"{what}: expected {expected}, got {type(function).__name__}")
     return None
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from . import call_safely, check_close, is_blank, not_attempted, report
+from . import call_safely, check_close, check_function, is_blank, not_attempted, report
 
 
 def _sigmoid(x):
@@ -21,10 +21,9 @@ def _reference_d_loss(real_logits, fake_logits) -> float:
 def check_discriminator_loss(function) -> bool:
     """Exercise 1: ``function(real_logits, fake_logits)`` returns -[E log D(x) + E log(1 - D(G(z)))]."""
     what = "Exercise 1 (discriminator loss)"
-    if is_blank(function):
-        return not_attempted(what)
-    if not callable(function):
-        return report(False, f"{what}: expected a function (real_logits, fake_logits) -> loss, got {type(function).__name__}")
+    verdict = check_function(what, function, "(real_logits, fake_logits) -> loss")
+    if verdict is not None:
+        return verdict
     rng = np.random.default_rng(5)
     cases = [(rng.normal(size=8).astype("float32"), rng.normal(size=8).astype("float32")),
              (np.array([4.0, 3.0], "float32"), np.array([-4.0, -3.0], "float32")),
@@ -80,10 +79,9 @@ def check_optimal_discriminator(answer) -> bool:
 def check_count_covered(function) -> bool:
     """Exercise 4: ``function(samples, modes, std)`` counts modes with a sample within 3 std of it (nearest mode)."""
     what = "Exercise 4 (modes covered)"
-    if is_blank(function):
-        return not_attempted(what)
-    if not callable(function):
-        return report(False, f"{what}: expected a function (samples, modes, std) -> int")
+    verdict = check_function(what, function, "(samples, modes, std) -> int")
+    if verdict is not None:
+        return verdict
     from .. import metrics
 
     rng = np.random.default_rng(3)

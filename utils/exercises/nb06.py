@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import call_safely, is_blank, not_attempted, report
+from . import call_safely, check_function, is_blank, not_attempted, report
 
 
 def check_transposed_size(function) -> bool:
     """Exercise 1: ``function(size, kernel, stride)`` -> output size of Conv2DTranspose with padding="same"."""
     what = "Exercise 1 (transposed convolution output size)"
-    if is_blank(function):
-        return not_attempted(what)
-    if not callable(function):
-        return report(False, f"{what}: expected a function (size, kernel, stride) -> int")
+    verdict = check_function(what, function, "(size, kernel, stride) -> int")
+    if verdict is not None:
+        return verdict
     for size, kernel, stride in [(7, 4, 2), (14, 4, 2), (7, 5, 1), (4, 3, 3), (1, 4, 2)]:
         ok, value = call_safely(what, function, size, kernel, stride)
         if not ok:
@@ -30,10 +29,9 @@ def check_transposed_size(function) -> bool:
 def check_to_unit_range(function) -> bool:
     """Exercise 2: map the generator's tanh output in [-1, 1] to pixels in [0, 1]."""
     what = "Exercise 2 (tanh output to pixels)"
-    if is_blank(function):
-        return not_attempted(what)
-    if not callable(function):
-        return report(False, f"{what}: expected a function images -> images")
+    verdict = check_function(what, function, "images -> images")
+    if verdict is not None:
+        return verdict
     values = np.array([-1.0, -0.5, 0.0, 0.5, 1.0], "float32").reshape(1, 5, 1, 1)
     ok, result = call_safely(what, function, values)
     if not ok:
@@ -52,10 +50,9 @@ def check_to_unit_range(function) -> bool:
 def check_ema_update(function) -> bool:
     """Exercise 3: ``function(average, new, decay)`` -> one exponential-moving-average update."""
     what = "Exercise 3 (moving average of weights)"
-    if is_blank(function):
-        return not_attempted(what)
-    if not callable(function):
-        return report(False, f"{what}: expected a function (average, new, decay) -> new average")
+    verdict = check_function(what, function, "(average, new, decay) -> new average")
+    if verdict is not None:
+        return verdict
     average, new = np.array([1.0, 2.0, -1.0]), np.array([3.0, 2.0, 1.0])
     for decay in (0.9, 0.5, 0.999):
         ok, result = call_safely(what, function, average, new, decay)

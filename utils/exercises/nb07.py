@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import call_safely, check_close, is_blank, not_attempted, report
+from . import call_safely, check_close, check_function, is_blank, not_attempted, report
 
 
 def check_linear_critic_penalty(answer) -> bool:
@@ -16,10 +16,9 @@ def check_linear_critic_penalty(answer) -> bool:
 def check_critic_loss(function) -> bool:
     """Exercise 2: ``function(real_scores, fake_scores)`` -> the WGAN critic loss E[f(fake)] - E[f(real)]."""
     what = "Exercise 2 (critic loss)"
-    if is_blank(function):
-        return not_attempted(what)
-    if not callable(function):
-        return report(False, f"{what}: expected a function (real_scores, fake_scores) -> loss")
+    verdict = check_function(what, function, "(real_scores, fake_scores) -> loss")
+    if verdict is not None:
+        return verdict
     rng = np.random.default_rng(7)
     for _ in range(3):
         real, fake = rng.normal(2.0, 1.0, 6).astype("float32"), rng.normal(-1.0, 1.0, 6).astype("float32")
@@ -41,10 +40,9 @@ def check_critic_loss(function) -> bool:
 def check_label_grid(function) -> bool:
     """Exercise 3: ``function(n)`` -> labels 0..9, each repeated n times in a row (a 10 x n grid)."""
     what = "Exercise 3 (labels for a 10-class grid)"
-    if is_blank(function):
-        return not_attempted(what)
-    if not callable(function):
-        return report(False, f"{what}: expected a function n -> labels")
+    verdict = check_function(what, function, "n -> labels")
+    if verdict is not None:
+        return verdict
     for n in (1, 3, 8):
         ok, value = call_safely(what, function, n)
         if not ok:
