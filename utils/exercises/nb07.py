@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import call_safely, check_close, check_function, is_blank, not_attempted, report
+from . import attempt, check_close, check_function, report
 
 
 def check_linear_critic_penalty(answer) -> bool:
@@ -22,11 +22,9 @@ def check_critic_loss(function) -> bool:
     rng = np.random.default_rng(7)
     for _ in range(3):
         real, fake = rng.normal(2.0, 1.0, 6).astype("float32"), rng.normal(-1.0, 1.0, 6).astype("float32")
-        ok, value = call_safely(what, function, real, fake)
-        if not ok:
+        status, value = attempt(what, function, real, fake)
+        if status != "ok":
             return False
-        if is_blank(value):
-            return not_attempted(what)
         value = float(np.asarray(value))
         expected = float(np.mean(fake) - np.mean(real))
         if not np.isclose(value, expected, rtol=1e-4, atol=1e-5):
@@ -44,11 +42,9 @@ def check_label_grid(function) -> bool:
     if verdict is not None:
         return verdict
     for n in (1, 3, 8):
-        ok, value = call_safely(what, function, n)
-        if not ok:
+        status, value = attempt(what, function, n)
+        if status != "ok":
             return False
-        if is_blank(value):
-            return not_attempted(what)
         labels = np.asarray(value)
         expected = np.repeat(np.arange(10), n)
         if labels.shape != expected.shape:
