@@ -145,6 +145,8 @@ def test_bigram_bits_per_char():
         text.bigram_bits_per_char(periodic, np.array([0, 7]), 3)
     with pytest.raises(ValueError, match="vocab_size"):
         text.bigram_bits_per_char(periodic, periodic, 0)
+    with pytest.raises(TypeError, match="integer ids"):
+        text.bigram_bits_per_char(periodic.astype("float32"), periodic, 3)
 
 
 def test_evaluate_bits_per_char_of_uniform_model():
@@ -170,8 +172,8 @@ def test_ngram_distributions_sum_to_one_and_match_targets():
     ids = rng.integers(0, 6, 3000)
     ngram = text.NGramModel.fit(ids, 6, order=4)
     assert "order=4" in repr(ngram)
-    for context in ([], [1], [5, 5, 5, 5, 5, 5], ids[:50]):
-        probs = ngram.next_distribution(np.asarray(context, dtype="int64"))
+    for context in ([], np.array([], dtype="int64"), [1], [5, 5, 5, 5, 5, 5], ids[:50]):
+        probs = ngram.next_distribution(context)
         assert probs.shape == (6,) and np.all(probs > 0) and math.isclose(probs.sum(), 1.0, rel_tol=1e-9)
     log_probs = ngram.window_log_probs(ids[:501], seq_length=10)
     assert log_probs.shape == (500, 6)

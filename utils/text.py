@@ -257,6 +257,16 @@ def sample(logits, rng: np.random.Generator, *, temperature: float = 1.0, top_k:
 
 # ----------------------------------------------------------------------------- baselines and metrics
 
+def _check_ids(name: str, ids, vocab_size: int, *, min_len: int = 1) -> np.ndarray:
+    array = _checks.as_array(name, ids, ndim=1, min_len=min_len)
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"{name} must be integer ids, got dtype {array.dtype}; encode text with CharVocab.encode")
+    array = array.astype("int64")
+    if array.size and (array.min() < 0 or array.max() >= vocab_size):
+        raise ValueError(f"{name} must be ids in [0, {vocab_size - 1}], got values in [{array.min()}, {array.max()}]")
+    return array
+
+
 def bigram_bits_per_char(train_ids, eval_ids, vocab_size: int, *, alpha: float = 0.1) -> float:
     """Bits per character of a smoothed bigram model p(next | previous) fitted on ``train_ids``.
 
@@ -266,11 +276,8 @@ def bigram_bits_per_char(train_ids, eval_ids, vocab_size: int, *, alpha: float =
     """
     vocab_size = _checks.positive_int("vocab_size", vocab_size)
     alpha = _checks.number_in("alpha", alpha, 0.0, 1e6, inclusive=False) if alpha != 0 else 0.0
-    train = _checks.as_array("train_ids", train_ids, ndim=1, min_len=2).astype("int64")
-    evaluate = _checks.as_array("eval_ids", eval_ids, ndim=1, min_len=2).astype("int64")
-    for name, array in (("train_ids", train), ("eval_ids", evaluate)):
-        if array.min() < 0 or array.max() >= vocab_size:
-            raise ValueError(f"{name} must be ids in [0, {vocab_size - 1}], got values in [{array.min()}, {array.max()}]")
+    train = _check_ids("train_ids", train_ids, vocab_size, min_len=2)
+    evaluate = _check_ids("eval_ids", eval_ids, vocab_size, min_len=2)
     counts = np.full((vocab_size, vocab_size), alpha, dtype="float64")
     np.add.at(counts, (train[:-1], train[1:]), 1.0)
     with np.errstate(divide="ignore"):
@@ -449,16 +456,6 @@ def make_train_step(model, optimizer, *, clip_norm: float | None = None):
 
 # ----------------------------------------------------------------------------- count model
 
-def _check_ids(name: str, ids, vocab_size: int, *, min_len: int = 1) -> np.ndarray:
-    array = _checks.as_array(name, ids, ndim=1, min_len=min_len)
-    if array.size and not np.issubdtype(array.dtype, np.integer):
-        raise TypeError(f"{name} must be integer ids, got dtype {array.dtype}; encode text with CharVocab.encode")
-    array = array.astype("int64")
-    if array.size and (array.min() < 0 or array.max() >= vocab_size):
-        raise ValueError(f"{name} must be ids in [0, {vocab_size - 1}], got values in [{array.min()}, {array.max()}]")
-    return array
-
-
 def _lookup(keys: np.ndarray, table: np.ndarray, values: np.ndarray) -> np.ndarray:
     """values[i] where table[i] == key, else 0 (table sorted, unique)."""
     if table.size == 0:
@@ -480,7 +477,7 @@ class NGramModel:
     def __init__(self, vocab_size: int, order: int, tables: list):
         self.vocab_size = vocab_size
         self.order = order
-        self._tables = tables  # per context length k: (keys, counts, contexts, totals, types, discount)
+        self._tables = tables  # per context length k: (keys, discounted counts, contexts, totals, freed mass)
 
     def __repr__(self) -> str:
         return f"NGramModel(order={self.order}, vocab_size={self.vocab_size})"
@@ -517,13 +514,13 @@ class NGramModel:
             contexts, first = np.unique(keys // vocab_size, return_index=True)
             totals = np.add.reduceat(counts, first).astype("float64")
             removed = np.add.reduceat(discount, first)  # the mass freed in each context, given to shorter ones
-            tables.append((keys, counts.astype("float64") - discount, contexts, totals, removed, None))
+            tables.append((keys, counts.astype("float64") - discount, contexts, totals, removed))
         return cls(vocab_size, order, tables)
 
     def _probabilities(self, context_keys: list, context_ok: list, candidates: np.ndarray) -> np.ndarray:
         """p(candidate | context) for arrays broadcast together; context_keys[k] has length k."""
         p = np.full(np.broadcast(context_keys[0], candidates).shape, 1.0 / self.vocab_size)
-        for k, (keys, discounted, contexts, totals, removed, _) in enumerate(self._tables):
+        for k, (keys, discounted, contexts, totals, removed) in enumerate(self._tables):
             total = _lookup(context_keys[k], contexts, totals)
             ok = (total > 0) & context_ok[k]
             total = np.where(ok, total, 1.0)
@@ -546,7 +543,7 @@ class NGramModel:
 
         Example: ``probs = ngram.next_distribution(vocab.encode("To be or not to b"))``
         """
-        context = _check_ids("context", np.asarray(context, dtype="int64") if len(context) == 0 else context, self.vocab_size, min_len=0)
+        context = _check_ids("context", context, self.vocab_size, min_len=0)
         ids = np.append(context, 0)
         position = np.array([len(context)])
         keys, ok = self._context_keys(ids, position, np.array([len(context)]))
