@@ -326,6 +326,91 @@ def test_char_rnn_overfits_a_short_string():
         text.build_char_rnn(vocab.size, cell="rnn")
 
 
+@pytest.mark.parametrize("order", [1, 2, 3, 5])
+def test_ngram_fast_distributions_match_the_reference(order):
+    """_log_probs_at (dense short contexts + contiguous key ranges) gives _probabilities' numbers."""
+    rng = np.random.default_rng(order)
+    ids = rng.integers(0, 7, 4000)
+    ngram = text.NGramModel.fit(ids, 7, order=order)
+    positions = rng.integers(0, 4000, 300)
+    available = np.minimum(positions, rng.integers(0, order + 2, 300))
+    fast = ngram._log_probs_at(ids, positions, available, chunk=64)
+    for row in range(0, 300, 7):
+        context = ids[positions[row] - available[row]:positions[row]]
+        np.testing.assert_allclose(np.exp(fast[row]), ngram.next_distribution(context), rtol=1e-9)
+
+
+def test_cross_fitted_windows_score_each_fold_without_it():
+    ids = np.random.default_rng(0).integers(0, 5, 3000)
+    windows, features = text.cross_fitted_windows(ids, 5, order=3, seq_length=9, folds=3)
+    assert windows.shape == (300, 10) and windows.dtype == np.int32 and features.shape == (300, 9, 5)
+    np.testing.assert_array_equal(windows.reshape(-1), ids[:3000])
+    np.testing.assert_allclose(np.exp(features.astype("float64")).sum(axis=-1), 1.0, atol=2e-3)  # float16 log-probs
+    held_out = text.NGramModel.fit(ids[1000:], 5, order=3)  # fold 0 = windows 0-99 = ids[:1000]
+    expected = held_out.window_log_probs(np.concatenate([windows[7], [0]]), seq_length=9)  # window 7 alone, context inside it
+    np.testing.assert_allclose(features[7].astype("float64"), expected.reshape(9, 5), atol=1e-2)
+    everywhere = text.NGramModel.fit(ids, 5, order=3).window_log_probs(np.concatenate([windows[7], [0]]), seq_length=9)
+    assert not np.allclose(features[7].astype("float64"), everywhere.reshape(9, 5), atol=1e-2)  # not the n-gram that saw it
+    some, some_features = text.cross_fitted_windows(ids, 5, order=3, seq_length=9, folds=3, num_windows=4)
+    assert some.shape == (4, 10) and some_features.shape == (4, 9, 5)
+    np.testing.assert_array_equal(some[0], windows[0])
+    np.testing.assert_array_equal(some[-1], windows[-1])
+
+
+def test_cross_fitted_windows_and_batches_bad_inputs():
+    ids = np.arange(50) % 4
+    with pytest.raises(ValueError, match="folds"):
+        text.cross_fitted_windows(ids, 4, order=2, seq_length=9, folds=1)
+    with pytest.raises(ValueError, match="only 5 windows"):
+        text.cross_fitted_windows(ids, 4, order=2, seq_length=9, folds=8)
+    with pytest.raises(ValueError, match=r"ids must be ids in \[0, 2\]"):
+        text.cross_fitted_windows(ids, 3, order=2, seq_length=9, folds=2)
+    windows, features = text.cross_fitted_windows(ids, 4, order=2, seq_length=9, folds=2)
+    with pytest.raises(ValueError, match="pass the pair"):
+        next(text.partner_batches(windows, features[:, :-1], 2))
+    with pytest.raises(ValueError, match="larger than the 5 windows"):
+        next(text.partner_batches(windows, features, 6))
+    (inputs, batch_features), targets = next(text.partner_batches(windows, features, 2, seed=1))
+    assert inputs.shape == (2, 9) and batch_features.shape == (2, 9, 4) and targets.shape == (2, 9)
+    np.testing.assert_array_equal(inputs[:, 1:], targets[:, :-1])
+
+
+def test_partner_rnn_is_a_product_of_experts():
+    """With its own head and gate weights at zero, the partner predicts exactly the n-gram's distribution."""
+    import tensorflow as tf
+
+    ids = np.random.default_rng(0).integers(0, 6, 2000)
+    ngram = text.NGramModel.fit(ids, 6, order=3)
+    partner = text.build_partner_rnn(6, ngram, embedding_dim=8, units=16, seed=0)
+    windows = ids[:110].reshape(10, 11)[:, :-1].astype("int32")
+    from_ids = partner(windows).numpy()
+    np.testing.assert_allclose(from_ids, partner((windows, partner.window_log_probs(windows))).numpy(), rtol=1e-6)
+    for variable in (partner.head.kernel, partner.head.bias, partner.gate.kernel):  # the gate's bias stays: softplus(b) = 1
+        variable.assign(np.zeros(variable.shape))
+    log_probs = tf.nn.log_softmax(partner(windows)).numpy()
+    expected = np.stack([ngram.window_log_probs(np.append(window, 0), seq_length=10) for window in windows])  # each window alone
+    np.testing.assert_allclose(log_probs, expected, atol=1e-5)
+    with pytest.raises(TypeError, match="NGramModel over the same 7 symbols"):
+        text.build_partner_rnn(7, ngram, units=8)
+    with pytest.raises(ValueError, match="has no ngram"):
+        text.build_partner_rnn(6, units=8)(windows)
+
+
+def test_partner_rnn_overfits_a_short_string():
+    import keras
+
+    vocab, inputs, targets = _short_windows()
+    ids = vocab.encode(SHORT_TEXT)
+    ngram = text.NGramModel.fit(ids, vocab.size, order=2)
+    partner = text.build_partner_rnn(vocab.size, ngram, embedding_dim=16, units=64, seed=0)
+    features = partner.window_log_probs(inputs)
+    step = text.make_train_step(partner, keras.optimizers.Adam(1e-2), clip_norm=1.0)
+    losses = [float(step((inputs, features), targets)[0]) for _ in range(40)]
+    assert losses[-1] < 0.3 * losses[0]
+    logits, states = partner((inputs[:1], features[:1]), return_state=True)
+    assert logits.shape == (1, inputs.shape[1], vocab.size) and len(states) == 1
+
+
 def test_tiny_transformer_overfits_a_short_string():
     """A compact copy of notebook 09's GPT: embeddings, causal self-attention, MLP, residuals, layer norm."""
     import keras

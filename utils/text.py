@@ -10,6 +10,11 @@
 * Char-RNN: ``CharRNN``/``build_char_rnn``, ``make_train_step``, ``cosine_learning_rate`` and the
   two configurations compared in ``benchmarks/char_rnn_vs_tutorial.py`` (``OURS``, ``TUTORIAL``),
   so the notebook and the benchmark train exactly the same model.
+* Count model and mixtures: ``NGramModel`` (interpolated Kneser-Ney), ``window_targets``,
+  ``model_log_probs``, ``mix_log_probs``/``fit_mixture_weights`` (log-linear mixtures).
+* The partner GRU (``PARTNER``): ``cross_fitted_windows`` scores training windows with n-grams fitted
+  without them, ``partner_batches`` serves them, ``PartnerRNN``/``build_partner_rnn`` is the GRU that
+  adds the n-gram's gated log-probabilities to its logits (a product of experts).
 """
 
 from __future__ import annotations
@@ -478,6 +483,7 @@ class NGramModel:
         self.vocab_size = vocab_size
         self.order = order
         self._tables = tables  # per context length k: (keys, discounted counts, contexts, totals, freed mass)
+        self._fast = None  # built on first use by _dense_tables
 
     def __repr__(self) -> str:
         return f"NGramModel(order={self.order}, vocab_size={self.vocab_size})"
@@ -495,7 +501,8 @@ class NGramModel:
         for k in range(order):  # k = context length; key = (k context ids, next id) in base vocab_size
             key = np.zeros(len(ids) - k, dtype="int64")
             for j in range(k + 1):
-                key = key * vocab_size + ids[j:len(ids) - k + j]
+                key *= vocab_size  # in place: one array of len(ids) per order, not one per character
+                key += ids[j:len(ids) - k + j]
             unique[k] = np.unique(key, return_counts=True)
         tables = []
         for k in range(order):
@@ -538,6 +545,47 @@ class NGramModel:
             ok.append(usable)
         return keys, ok
 
+    def _dense_tables(self):
+        """Lookup structures for whole distributions: dense tables for contexts of 0-2 characters, and for
+        longer ones, where each context's entries start in its sorted key table (they are contiguous)."""
+        if self._fast is None:
+            V, low = self.vocab_size, min(3, self.order)
+            short = NGramModel(V, low, self._tables[:low])
+            codes = np.arange(V ** (low - 1))
+            keys = [codes % V ** k for k in range(low)]
+            dense = [short._probabilities([key[:, None] for key in keys], [np.full((len(codes), 1), k <= depth) for k in range(low)],
+                                          np.arange(V)[None, :]) for depth in range(low)]
+            sparse = [(keys % V, discounted, contexts, totals, removed, np.append(np.searchsorted(keys, contexts * V), len(keys)))
+                      for keys, discounted, contexts, totals, removed in self._tables[low:]]
+            self._fast = (low, dense, sparse)
+        return self._fast
+
+    def _log_probs_at(self, ids: np.ndarray, positions: np.ndarray, available: np.ndarray, *, dtype: str = "float64",
+                      chunk: int = 32768) -> np.ndarray:
+        """(N, V) log p(. | the ``available[i]`` ids before ``positions[i]``); same numbers as ``_probabilities``."""
+        low, dense, sparse = self._dense_tables()
+        V = self.vocab_size
+        out = np.empty((len(positions), V), dtype=dtype)
+        for begin in range(0, len(positions), chunk):
+            part = slice(begin, begin + chunk)
+            keys, ok = self._context_keys(ids, positions[part], available[part])
+            depth = np.minimum(available[part], low - 1)
+            p = np.empty((len(depth), V))
+            for d in range(low):  # start from the dense estimate given the last d <= 2 characters
+                rows = depth == d
+                p[rows] = dense[d][keys[low - 1][rows] % V ** (low - 1)]
+            for k, (candidates, discounted, contexts, totals, removed, first) in enumerate(sparse, start=low):
+                index = np.minimum(np.searchsorted(contexts, keys[k]), len(contexts) - 1)
+                rows = np.nonzero((contexts[index] == keys[k]) & ok[k])[0]
+                index = index[rows]
+                total = totals[index]
+                p[rows] *= (removed[index] / total)[:, None]  # the freed mass times the shorter context's estimate ...
+                starts, lengths = first[index], first[index + 1] - first[index]
+                entry = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+                p[np.repeat(rows, lengths), candidates[entry]] += discounted[entry] / np.repeat(total, lengths)  # ... plus the counts
+            out[part] = np.log(np.maximum(p, np.finfo("float64").tiny))
+        return out
+
     def next_distribution(self, context) -> np.ndarray:
         """The distribution over the next id after the 1-D id array ``context`` (shape (V,)).
 
@@ -573,14 +621,11 @@ class NGramModel:
 
         Example: ``log_probs = ngram.window_log_probs(val_ids[:100_000])``
         """
-        _, _, keys, ok = self._windows(ids, seq_length)
-        chunks = []
-        for begin in range(0, len(keys[0]), 8192):  # bounded memory: 8192 x V lookups at a time
-            part = slice(begin, begin + 8192)
-            probs = self._probabilities([key[part, None] for key in keys], [flag[part, None] for flag in ok],
-                                        np.arange(self.vocab_size)[None, :])
-            chunks.append(np.log(np.maximum(probs, np.finfo("float64").tiny)))
-        return np.concatenate(chunks)
+        ids = _check_ids("ids", ids, self.vocab_size)
+        num_windows = len(_score_windows(ids, seq_length, "int64"))
+        offsets = np.arange(1, seq_length + 1)
+        positions = (np.arange(num_windows)[:, None] * seq_length + offsets[None, :]).reshape(-1)
+        return self._log_probs_at(ids, positions, np.tile(offsets, num_windows))
 
     def bits_per_char(self, ids, *, seq_length: int = 100) -> float:
         """Bits per character on ``ids``, windows as in ``evaluate_bits_per_char``."""
@@ -677,3 +722,138 @@ def log_probs_bits_per_char(log_probs, targets) -> float:
     """Bits per character of (N, V) natural-log distributions on the (N,) target ids."""
     (array,), targets = _check_mixture_inputs([log_probs], targets)
     return float(-np.mean(array[np.arange(len(targets)), targets]) / math.log(2.0))
+
+
+# ----------------------------------------------------------------------------- the GRU as the n-gram's partner
+
+# Notebook 08's last model and the benchmark's "ours": a wider GRU that reads the 8-gram's
+# log-probabilities at every position and adds them, scaled by a learned gate, to its own logits.
+PARTNER = {**OURS, "units": 512, "folds": 8}
+
+
+def cross_fitted_windows(ids, vocab_size: int, *, order: int = 8, seq_length: int = 100, folds: int = 8,
+                         num_windows: int | None = None, dtype: str = "float16"):
+    """Training windows and, for each, the n-gram's log-probabilities of the next character (*cross-fitted*).
+
+    ``ids`` is cut into back-to-back windows of ``seq_length + 1`` (as ``windowed_dataset`` does) and
+    into ``folds`` contiguous blocks. The windows of each block are scored by an n-gram fitted on the
+    other blocks only: an n-gram scoring its own training text has seen every context and looks far
+    better than it will on new text, and a model trained next to it would learn to trust it too much.
+    A character's context stops at the start of its window, as in evaluation. ``num_windows`` keeps
+    that many windows spread evenly over the text (to bound memory: each window costs
+    ``seq_length * vocab_size`` numbers). Returns ``(windows, log_probs)`` of shapes
+    (W, seq_length + 1) int32 and (W, seq_length, vocab_size) ``dtype``.
+    Example: ``windows, features = cross_fitted_windows(train_ids, vocab.size, folds=8)``
+    """
+    ids = _check_ids("ids", ids, _checks.positive_int("vocab_size", vocab_size, minimum=2))
+    seq_length = _checks.positive_int("seq_length", seq_length)
+    folds = _checks.positive_int("folds", folds, minimum=2)
+    total = len(ids) // (seq_length + 1)
+    if total < folds:
+        raise ValueError(f"ids has only {total} windows of {seq_length + 1} characters for folds={folds}; "
+                         "use more text, a shorter seq_length or fewer folds")
+    chosen = np.arange(total)
+    if num_windows is not None:
+        num_windows = _checks.positive_int("num_windows", num_windows)
+        chosen = np.unique(np.linspace(0, total - 1, min(num_windows, total)).astype("int64"))
+    windows = ids[: total * (seq_length + 1)].reshape(total, seq_length + 1)[chosen].astype("int32")
+    features = np.empty((len(chosen), seq_length, vocab_size), dtype=dtype)
+    bounds = np.linspace(0, total, folds + 1).astype("int64")
+    offsets = np.arange(1, seq_length + 1)
+    for fold in range(folds):
+        rows = np.nonzero((chosen >= bounds[fold]) & (chosen < bounds[fold + 1]))[0]
+        if rows.size == 0:
+            continue
+        begin, end = bounds[fold] * (seq_length + 1), bounds[fold + 1] * (seq_length + 1)
+        ngram = NGramModel.fit(np.concatenate([ids[:begin], ids[end:]]), vocab_size, order=order)
+        for part in np.array_split(rows, max(1, len(rows) // 256)):  # a few MB at a time: memory stays flat
+            positions = (chosen[part, None] * (seq_length + 1) + offsets[None, :]).reshape(-1)
+            log_probs = ngram._log_probs_at(ids, positions, np.tile(offsets, len(part)), dtype="float32")
+            features[part] = log_probs.reshape(len(part), seq_length, vocab_size)
+        del ngram  # before the next fold's n-gram is counted
+    return windows, features
+
+
+def partner_batches(windows, features, batch_size: int, *, seed: int = 0):
+    """Endless ``((inputs, features), targets)`` batches of random windows for a ``PartnerRNN``.
+
+    Each pass over the windows is a new permutation (seeded); ``make_train_step`` accepts them as is.
+    Example: ``batches = partner_batches(windows, features, 128); (inputs, feats), targets = next(batches)``
+    """
+    windows = _checks.as_array("windows", windows, ndim=2)
+    features = _checks.as_array("features", features, ndim=3)
+    if features.shape[:2] != (windows.shape[0], windows.shape[1] - 1):
+        raise ValueError(f"features has shape {features.shape} but windows {windows.shape} need "
+                         f"({windows.shape[0]}, {windows.shape[1] - 1}, vocab_size): pass the pair cross_fitted_windows returned")
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    if batch_size > len(windows):
+        raise ValueError(f"batch_size={batch_size} is larger than the {len(windows)} windows; use a smaller batch")
+    rng = np.random.default_rng(seed)
+    while True:
+        order = rng.permutation(len(windows))
+        for begin in range(0, len(order) - batch_size + 1, batch_size):
+            rows = np.sort(order[begin:begin + batch_size])
+            yield (windows[rows, :-1], features[rows]), windows[rows, 1:]
+
+
+class PartnerRNN(CharRNN):
+    """A ``CharRNN`` trained *with* an n-gram, as a product of experts.
+
+    At every position it reads the n-gram's log-probabilities of the next character (through a small
+    Dense layer added to the character embedding) and adds them, times a gate ``softplus(w . h + b) >= 0``
+    that it computes from its state, to its own logits. The GRU then only has to learn what the counts
+    miss, and the gate learns in which contexts to trust them.
+    ``call(ids)`` computes the n-gram's numbers itself from ``ngram`` (context limited to the window,
+    as in evaluation); ``call((ids, log_probs))`` uses given ones (training, generation).
+    """
+
+    def __init__(self, vocab_size: int, embedding_dim: int = 64, units: int = 512, cell: str = "gru", ngram=None, **kwargs):
+        super().__init__(vocab_size, embedding_dim, units, cell, **kwargs)
+        keras = _keras()
+        if ngram is not None and (not isinstance(ngram, NGramModel) or ngram.vocab_size != vocab_size):
+            raise TypeError(f"ngram must be an NGramModel over the same {vocab_size} symbols, got {_checks._describe(ngram)}")
+        self.ngram = ngram
+        self.ngram_input = keras.layers.Dense(embedding_dim, use_bias=False)
+        self.gate = keras.layers.Dense(1, bias_initializer=keras.initializers.Constant(math.log(math.e - 1.0)))  # softplus = 1
+
+    def window_log_probs(self, ids):
+        """The n-gram's log-probabilities (B, T, V) float32 for a batch of windows (B, T): context within each row."""
+        if self.ngram is None:
+            raise ValueError("this PartnerRNN has no ngram: build it with ngram=... or call it with (ids, log_probs)")
+        ids = np.asarray(ids, dtype="int64")
+        rows, length = ids.shape
+        padded = np.concatenate([ids, np.zeros((rows, 1), dtype="int64")], axis=1).reshape(-1)
+        offsets = np.arange(1, length + 1)
+        positions = (np.arange(rows)[:, None] * (length + 1) + offsets[None, :]).reshape(-1)
+        return self.ngram._log_probs_at(padded, positions, np.tile(offsets, rows), dtype="float32").reshape(rows, length, -1)
+
+    def call(self, inputs, states=None, return_state=False, training=False):
+        import tensorflow as tf
+
+        if isinstance(inputs, (tuple, list)):
+            ids, log_probs = inputs
+        else:
+            ids = inputs
+            log_probs = tf.numpy_function(self.window_log_probs, [ids], tf.float32, stateful=False)
+            log_probs = tf.reshape(log_probs, tf.concat([tf.shape(ids), [self.vocab_size]], axis=0))
+        log_probs = tf.maximum(tf.cast(log_probs, tf.float32), -15.0)  # the n-gram never gives exactly 0; keep the scale tame
+        x = self.embedding(ids) + self.ngram_input(log_probs / 5.0)
+        outputs = self.rnn(x, initial_state=states, training=training)
+        sequence, new_states = outputs[0], list(outputs[1:])
+        logits = self.head(sequence) + tf.nn.softplus(self.gate(sequence)) * log_probs
+        return (logits, new_states) if return_state else logits
+
+
+def build_partner_rnn(vocab_size: int, ngram=None, *, embedding_dim: int = 64, units: int = 512, cell: str = "gru",
+                      seed: int | None = None, **_ignored) -> PartnerRNN:
+    """A built ``PartnerRNN`` (weights created). Extra keys (e.g. from ``PARTNER``) are ignored.
+
+    Example: ``partner = build_partner_rnn(vocab.size, ngram, **utils.text.PARTNER)``
+    """
+    import keras
+
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    model = PartnerRNN(vocab_size, embedding_dim, units, cell, ngram=ngram)
+    model((np.zeros((1, 2), dtype="int32"), np.zeros((1, 2, vocab_size), dtype="float32")))
+    return model
