@@ -394,6 +394,9 @@ def test_partner_rnn_is_a_product_of_experts():
         text.build_partner_rnn(7, ngram, units=8)
     with pytest.raises(ValueError, match="has no ngram"):
         text.build_partner_rnn(6, units=8)(windows)
+    for bad in (windows[0], windows + 6, windows.astype("float32")):
+        with pytest.raises(ValueError, match=r"\(batch, time\) array of integer ids in \[0, 5\]|ids must have 2 dimension"):
+            partner.window_log_probs(bad)
 
 
 def test_partner_rnn_overfits_a_short_string():

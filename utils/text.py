@@ -820,7 +820,11 @@ class PartnerRNN(CharRNN):
         """The n-gram's log-probabilities (B, T, V) float32 for a batch of windows (B, T): context within each row."""
         if self.ngram is None:
             raise ValueError("this PartnerRNN has no ngram: build it with ngram=... or call it with (ids, log_probs)")
-        ids = np.asarray(ids, dtype="int64")
+        ids = _checks.as_array("ids", ids, ndim=2, min_len=1)
+        if ids.shape[1] < 1 or not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= self.vocab_size:
+            raise ValueError(f"ids must be a (batch, time) array of integer ids in [0, {self.vocab_size - 1}], got shape {ids.shape}, "
+                             f"dtype {ids.dtype}")
+        ids = ids.astype("int64")
         rows, length = ids.shape
         padded = np.concatenate([ids, np.zeros((rows, 1), dtype="int64")], axis=1).reshape(-1)
         offsets = np.arange(1, length + 1)
