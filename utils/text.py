@@ -461,6 +461,13 @@ def make_train_step(model, optimizer, *, clip_norm: float | None = None):
 
 # ----------------------------------------------------------------------------- count model
 
+def _scored_positions(starts: np.ndarray, seq_length: int):
+    """For windows starting at ``starts``: the positions of the ``seq_length`` characters each one scores
+    (all but its first) and how many characters of the window precede each (its usable context)."""
+    offsets = np.arange(1, seq_length + 1)
+    return (np.asarray(starts)[:, None] + offsets[None, :]).reshape(-1), np.tile(offsets, len(starts))
+
+
 def _lookup(keys: np.ndarray, table: np.ndarray, values: np.ndarray) -> np.ndarray:
     """values[i] where table[i] == key, else 0 (table sorted, unique)."""
     if table.size == 0:
@@ -599,12 +606,10 @@ class NGramModel:
         return self._probabilities([key[:, None] for key in keys], [flag[:, None] for flag in ok], candidates[None, :])[0]
 
     def _windows(self, ids, seq_length):
+        """The checked ids and, for every character ``evaluate_bits_per_char`` scores, its position and context length."""
         ids = _check_ids("ids", ids, self.vocab_size)
         num_windows = len(_score_windows(ids, seq_length, "int64"))
-        offsets = np.arange(1, seq_length + 1)
-        positions = (np.arange(num_windows)[:, None] * seq_length + offsets[None, :]).reshape(-1)
-        keys, ok = self._context_keys(ids, positions, np.tile(offsets, num_windows))
-        return ids, positions, keys, ok
+        return (ids, *_scored_positions(np.arange(num_windows) * seq_length, seq_length))
 
     def target_probabilities(self, ids, *, seq_length: int = 100) -> np.ndarray:
         """p(actual next id) for every character that ``evaluate_bits_per_char`` scores, in the same order.
@@ -613,7 +618,8 @@ class NGramModel:
         context never reaches back before the start of its window, as for the RNN.
         Example: ``p = ngram.target_probabilities(val_ids[:100_000])``
         """
-        ids, positions, keys, ok = self._windows(ids, seq_length)
+        ids, positions, available = self._windows(ids, seq_length)
+        keys, ok = self._context_keys(ids, positions, available)
         return self._probabilities(keys, ok, ids[positions])
 
     def window_log_probs(self, ids, *, seq_length: int = 100) -> np.ndarray:
@@ -621,11 +627,7 @@ class NGramModel:
 
         Example: ``log_probs = ngram.window_log_probs(val_ids[:100_000])``
         """
-        ids = _check_ids("ids", ids, self.vocab_size)
-        num_windows = len(_score_windows(ids, seq_length, "int64"))
-        offsets = np.arange(1, seq_length + 1)
-        positions = (np.arange(num_windows)[:, None] * seq_length + offsets[None, :]).reshape(-1)
-        return self._log_probs_at(ids, positions, np.tile(offsets, num_windows))
+        return self._log_probs_at(*self._windows(ids, seq_length))
 
     def bits_per_char(self, ids, *, seq_length: int = 100) -> float:
         """Bits per character on ``ids``, windows as in ``evaluate_bits_per_char``."""
@@ -759,7 +761,6 @@ def cross_fitted_windows(ids, vocab_size: int, *, order: int = 8, seq_length: in
     windows = ids[: total * (seq_length + 1)].reshape(total, seq_length + 1)[chosen].astype("int32")
     features = np.empty((len(chosen), seq_length, vocab_size), dtype=dtype)
     bounds = np.linspace(0, total, folds + 1).astype("int64")
-    offsets = np.arange(1, seq_length + 1)
     for fold in range(folds):
         rows = np.nonzero((chosen >= bounds[fold]) & (chosen < bounds[fold + 1]))[0]
         if rows.size == 0:
@@ -767,8 +768,7 @@ def cross_fitted_windows(ids, vocab_size: int, *, order: int = 8, seq_length: in
         begin, end = bounds[fold] * (seq_length + 1), bounds[fold + 1] * (seq_length + 1)
         ngram = NGramModel.fit(np.concatenate([ids[:begin], ids[end:]]), vocab_size, order=order)
         for part in np.array_split(rows, max(1, len(rows) // 256)):  # a few MB at a time: memory stays flat
-            positions = (chosen[part, None] * (seq_length + 1) + offsets[None, :]).reshape(-1)
-            log_probs = ngram._log_probs_at(ids, positions, np.tile(offsets, len(part)), dtype="float32")
+            log_probs = ngram._log_probs_at(ids, *_scored_positions(chosen[part] * (seq_length + 1), seq_length), dtype="float32")
             features[part] = log_probs.reshape(len(part), seq_length, vocab_size)
         del ngram  # before the next fold's n-gram is counted
     return windows, features
@@ -826,10 +826,9 @@ class PartnerRNN(CharRNN):
                              f"dtype {ids.dtype}")
         ids = ids.astype("int64")
         rows, length = ids.shape
-        padded = np.concatenate([ids, np.zeros((rows, 1), dtype="int64")], axis=1).reshape(-1)
-        offsets = np.arange(1, length + 1)
-        positions = (np.arange(rows)[:, None] * (length + 1) + offsets[None, :]).reshape(-1)
-        return self.ngram._log_probs_at(padded, positions, np.tile(offsets, rows), dtype="float32").reshape(rows, length, -1)
+        padded = np.concatenate([ids, np.zeros((rows, 1), dtype="int64")], axis=1).reshape(-1)  # row r starts at r * (length + 1)
+        positions, available = _scored_positions(np.arange(rows) * (length + 1), length)
+        return self.ngram._log_probs_at(padded, positions, available, dtype="float32").reshape(rows, length, -1)
 
     def call(self, inputs, states=None, return_state=False, training=False):
         import tensorflow as tf
