@@ -375,6 +375,66 @@ def test_cross_fitted_windows_and_batches_bad_inputs():
     np.testing.assert_array_equal(inputs[:, 1:], targets[:, :-1])
 
 
+def _copy_evidence_by_search(ids, vocab_size, lengths):
+    """copy_evidence written the slow, obvious way: search every earlier position of the row."""
+    out = np.zeros((*ids.shape, vocab_size, len(lengths)), dtype="float32")
+    for b, row in enumerate(ids):
+        for t in range(len(row)):
+            for i, length in enumerate(lengths):
+                for j in range(length - 1, t):
+                    if list(row[j - length + 1:j + 1]) == list(row[t - length + 1:t + 1]):
+                        out[b, t, row[j + 1], i] = 1.0
+    return out
+
+
+def test_copy_evidence_matches_a_direct_search():
+    ids = np.random.default_rng(3).integers(0, 3, (4, 17)).astype("int32")
+    for lengths in ((1, 2, 4), (3,), (1, 2, 3, 4, 6, 8)):
+        np.testing.assert_array_equal(text.copy_evidence(ids, 3, lengths).numpy(), _copy_evidence_by_search(ids, 3, lengths))
+    vocab = text.CharVocab.from_text("abcX")
+    evidence = text.copy_evidence(vocab.encode("abcXabc")[None], vocab.size, (1, 3, 4)).numpy()[0]
+    x = vocab.encode("X")[0]
+    assert evidence[6, :, 0].nonzero()[0].tolist() == [x] and evidence[6, :, 1].nonzero()[0].tolist() == [x]  # "c", "abc" -> X
+    assert not evidence[6, :, 2].any()  # "Xabc" never occurred before
+    assert not evidence[:3].any()  # nothing has repeated yet
+
+
+@pytest.mark.parametrize("lengths", [(), (2, 1), (0, 1), (1, 1), "123", (1.5,)])
+def test_copy_evidence_bad_lengths(lengths):
+    with pytest.raises(ValueError, match="lengths must be a tuple of increasing|at least one match length"):
+        text.copy_evidence(np.zeros((1, 4), dtype="int32"), 3, lengths)
+
+
+def test_copy_evidence_bad_ids():
+    with pytest.raises(ValueError, match=r"\(batch, time\) tensor of integer ids"):
+        text.copy_evidence(np.zeros(4, dtype="int32"), 3)
+    with pytest.raises(ValueError, match=r"\(batch, time\) tensor of integer ids"):
+        text.copy_evidence(np.zeros((1, 4), dtype="float32"), 3)
+    with pytest.raises(ValueError, match="copy_lengths must be"):
+        text.build_partner_rnn(3, units=4, copy_lengths=(3, 2))
+
+
+def test_partner_copy_expert_predicts_a_repeat():
+    """With the other experts silenced and a copy weight switched on, the partner predicts what followed last time."""
+    import tensorflow as tf
+
+    vocab = text.CharVocab.from_text("abcdefgh")
+    ids = vocab.encode("abcdefgh")
+    ngram = text.NGramModel.fit(np.tile(ids, 5), vocab.size, order=1)  # a unigram: uniform over the 8 letters
+    partner = text.build_partner_rnn(vocab.size, ngram, embedding_dim=8, units=16, copy_lengths=(1, 2), seed=0)
+    for variable in (partner.head.kernel, partner.head.bias, partner.gate.kernel, partner.copy_gate.kernel):
+        variable.assign(np.zeros(variable.shape))
+    row = vocab.encode("hgbdahgb")[None]  # after the second "hgb" comes, by copying, "d"
+    before = tf.nn.softmax(partner(row)).numpy()[0, -1]
+    np.testing.assert_allclose(before, 1 / 8, atol=1e-5)  # copy weights start at 0: the n-gram alone
+    partner.copy_weights.assign([0.0, 3.0])
+    after = tf.nn.softmax(partner(row)).numpy()[0, -1]
+    assert vocab.decode([after.argmax()]) == "d" and after.max() > 0.7
+    np.testing.assert_allclose(tf.nn.softmax(partner(row)).numpy()[0, :2], 1 / 8, atol=1e-5)  # no repeat yet: unchanged
+    plain = text.build_partner_rnn(vocab.size, ngram, embedding_dim=8, units=16, copy_lengths=(), seed=0)
+    assert not hasattr(plain, "copy_weights") and plain(row).shape == (1, 8, vocab.size)
+
+
 def test_partner_rnn_is_a_product_of_experts():
     """With its own head and gate weights at zero, the partner predicts exactly the n-gram's distribution."""
     import tensorflow as tf
@@ -385,6 +445,7 @@ def test_partner_rnn_is_a_product_of_experts():
     windows = ids[:110].reshape(10, 11)[:, :-1].astype("int32")
     from_ids = partner(windows).numpy()
     np.testing.assert_allclose(from_ids, partner((windows, partner.window_log_probs(windows))).numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(partner.copy_weights.numpy(), 0.0)  # the copy expert starts silent
     for variable in (partner.head.kernel, partner.head.bias, partner.gate.kernel):  # the gate's bias stays: softplus(b) = 1
         variable.assign(np.zeros(variable.shape))
     log_probs = tf.nn.log_softmax(partner(windows)).numpy()
@@ -394,8 +455,10 @@ def test_partner_rnn_is_a_product_of_experts():
         text.build_partner_rnn(7, ngram, units=8)
     with pytest.raises(ValueError, match="has no ngram"):
         text.build_partner_rnn(6, units=8)(windows)
-    for bad in (windows[0], windows + 6, windows.astype("float32")):
-        with pytest.raises(ValueError, match=r"\(batch, time\) array of integer ids in \[0, 5\]|ids must have 2 dimension"):
+    for bad, error, message in ((windows[0], ValueError, "ids must have 2 dimension"), (windows + 6, ValueError, r"ids in \[0, 5\]"),
+                                (windows.astype("float32"), TypeError, "must be integer ids"),
+                                (windows[:, :0], ValueError, "at least one character per row")):
+        with pytest.raises(error, match=message):
             partner.window_log_probs(bad)
 
 

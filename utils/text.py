@@ -730,7 +730,53 @@ def log_probs_bits_per_char(log_probs, targets) -> float:
 
 # Notebook 08's last model and the benchmark's "ours": a wider GRU that reads the 8-gram's
 # log-probabilities at every position and adds them, scaled by a learned gate, to its own logits.
-PARTNER = {**OURS, "units": 512, "folds": 8}
+# It also reads a *copy expert*: which characters followed earlier occurrences, in the same window, of
+# the last 1, 2, 3, 4, 6 or 8 characters (names new to the counts, such as Macbeth's, repeat within a window).
+PARTNER = {**OURS, "units": 512, "folds": 8, "copy_lengths": (1, 2, 3, 4, 6, 8)}
+
+
+def _check_copy_lengths(copy_lengths, name: str = "copy_lengths") -> tuple:
+    lengths = tuple(copy_lengths) if isinstance(copy_lengths, (tuple, list)) else None
+    if lengths is None or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in lengths) \
+            or list(lengths) != sorted(set(lengths)):
+        raise ValueError(f"{name} must be a tuple of increasing positive ints such as (1, 2, 3, 4, 6, 8), or () for none, "
+                         f"got {copy_lengths!r}")
+    return tuple(int(n) for n in lengths)
+
+
+def copy_evidence(ids, vocab_size: int, lengths=(1, 2, 3, 4, 6, 8)):
+    """What an in-window *copy expert* sees: a float32 tensor of 0/1, shape (B, T, V, len(lengths)).
+
+    For a batch of windows ``ids`` (B, T) (row ``b`` predicts ``ids[b, t + 1]`` after reading ``ids[b, :t + 1]``),
+    entry ``[b, t, c, i]`` is 1 when the last ``lengths[i]`` characters read, ``ids[b, t - L + 1 : t + 1]``,
+    also end at an earlier position ``j < t`` of the same row and ``ids[b, j + 1] == c``: the text repeated
+    itself, and ``c`` is what came next last time. Only the row itself is searched (no other windows, no
+    training text), so it is as valid at evaluation as at training. Cost: ``len(lengths)`` (T, T) x (T, V)
+    products per row, small next to a GRU step.
+    Example: ``evidence = copy_evidence(vocab.encode("abcXabc")[None], vocab.size, (1, 3))``
+    """
+    import tensorflow as tf
+
+    vocab_size = _checks.positive_int("vocab_size", vocab_size, minimum=2)
+    lengths = _check_copy_lengths(lengths, "lengths")
+    if not lengths:
+        raise ValueError("lengths must name at least one match length, e.g. (1, 2, 3)")
+    ids = tf.convert_to_tensor(ids)
+    if ids.shape.rank != 2 or not ids.dtype.is_integer:
+        raise ValueError(f"ids must be a (batch, time) tensor of integer ids, got shape {ids.shape} and dtype {ids.dtype.name}")
+    ids = tf.cast(ids, tf.int32)
+    T = tf.shape(ids)[1]
+    same = tf.cast(tf.equal(ids[:, :, None], ids[:, None, :]), tf.float32)  # same[b, t, j] = ids[t] == ids[j]
+    earlier = 1.0 - tf.linalg.band_part(tf.ones((T, T)), 0, -1)  # j < t
+    following = tf.one_hot(tf.concat([ids[:, 1:], ids[:, -1:]], axis=1), vocab_size)  # the character after j (j < t <= T - 1)
+    match, out = same, []
+    for length in range(1, lengths[-1] + 1):
+        if length > 1:  # also ids[t - length + 1] == ids[j - length + 1]: shift `same` down the diagonal
+            k = tf.minimum(length - 1, T)
+            match = match * tf.pad(same[:, :T - k, :T - k], [[0, 0], [k, 0], [k, 0]])
+        if length in lengths:
+            out.append(tf.minimum(tf.matmul(match * earlier, following), 1.0))
+    return tf.stop_gradient(tf.stack(out, axis=-1))
 
 
 def cross_fitted_windows(ids, vocab_size: int, *, order: int = 8, seq_length: int = 100, folds: int = 8,
@@ -803,29 +849,38 @@ class PartnerRNN(CharRNN):
     Dense layer added to the character embedding) and adds them, times a gate ``softplus(w . h + b) >= 0``
     that it computes from its state, to its own logits. The GRU then only has to learn what the counts
     miss, and the gate learns in which contexts to trust them.
+    With ``copy_lengths`` (default ``PARTNER["copy_lengths"]``; ``()`` for none) a third expert joins:
+    ``copy_evidence`` (which characters followed earlier repeats, in the window, of the last L characters)
+    goes into the GRU's input and, weighted per L (weights start at 0) and times a second gate, into the logits.
     ``call(ids)`` computes the n-gram's numbers itself from ``ngram`` (context limited to the window,
-    as in evaluation); ``call((ids, log_probs))`` uses given ones (training, generation).
+    as in evaluation); ``call((ids, log_probs))`` uses given ones (training, generation). The copy
+    expert always searches only the ids of the current call.
     """
 
-    def __init__(self, vocab_size: int, embedding_dim: int = 64, units: int = 512, cell: str = "gru", ngram=None, **kwargs):
+    def __init__(self, vocab_size: int, embedding_dim: int = 64, units: int = 512, cell: str = "gru", ngram=None,
+                 copy_lengths=(1, 2, 3, 4, 6, 8), **kwargs):
         super().__init__(vocab_size, embedding_dim, units, cell, **kwargs)
         keras = _keras()
         if ngram is not None and (not isinstance(ngram, NGramModel) or ngram.vocab_size != vocab_size):
             raise TypeError(f"ngram must be an NGramModel over the same {vocab_size} symbols, got {_checks._describe(ngram)}")
         self.ngram = ngram
+        self.copy_lengths = _check_copy_lengths(copy_lengths)
         self.ngram_input = keras.layers.Dense(embedding_dim, use_bias=False)
         self.gate = keras.layers.Dense(1, bias_initializer=keras.initializers.Constant(math.log(math.e - 1.0)))  # softplus = 1
+        if self.copy_lengths:
+            self.copy_input = keras.layers.Dense(embedding_dim, use_bias=False)
+            self.copy_gate = keras.layers.Dense(1, bias_initializer=keras.initializers.Constant(math.log(math.e - 1.0)))
+            self.copy_weights = self.add_weight(shape=(len(self.copy_lengths),), initializer="zeros", name="copy_weights")
 
     def window_log_probs(self, ids):
         """The n-gram's log-probabilities (B, T, V) float32 for a batch of windows (B, T): context within each row."""
         if self.ngram is None:
             raise ValueError("this PartnerRNN has no ngram: build it with ngram=... or call it with (ids, log_probs)")
         ids = _checks.as_array("ids", ids, ndim=2, min_len=1)
-        if ids.shape[1] < 1 or not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= self.vocab_size:
-            raise ValueError(f"ids must be a (batch, time) array of integer ids in [0, {self.vocab_size - 1}], got shape {ids.shape}, "
-                             f"dtype {ids.dtype}")
-        ids = ids.astype("int64")
+        if ids.shape[1] < 1:
+            raise ValueError(f"ids must be a (batch, time) array with at least one character per row, got shape {ids.shape}")
         rows, length = ids.shape
+        ids = _check_ids("ids", ids.reshape(-1), self.vocab_size).reshape(rows, length)  # the same checks as every other scorer
         padded = np.concatenate([ids, np.zeros((rows, 1), dtype="int64")], axis=1).reshape(-1)  # row r starts at r * (length + 1)
         positions, available = _scored_positions(np.arange(rows) * (length + 1), length)
         return self.ngram._log_probs_at(padded, positions, available, dtype="float32").reshape(rows, length, -1)
@@ -841,14 +896,19 @@ class PartnerRNN(CharRNN):
             log_probs = tf.reshape(log_probs, tf.concat([tf.shape(ids), [self.vocab_size]], axis=0))
         log_probs = tf.maximum(tf.cast(log_probs, tf.float32), -15.0)  # the n-gram never gives exactly 0; keep the scale tame
         x = self.embedding(ids) + self.ngram_input(log_probs / 5.0)
+        if self.copy_lengths:
+            evidence = copy_evidence(ids, self.vocab_size, self.copy_lengths)  # (B, T, V, lengths)
+            x = x + self.copy_input(tf.reshape(evidence, tf.concat([tf.shape(ids), [self.vocab_size * len(self.copy_lengths)]], axis=0)))
         outputs = self.rnn(x, initial_state=states, training=training)
         sequence, new_states = outputs[0], list(outputs[1:])
         logits = self.head(sequence) + tf.nn.softplus(self.gate(sequence)) * log_probs
+        if self.copy_lengths:
+            logits = logits + tf.nn.softplus(self.copy_gate(sequence)) * tf.tensordot(evidence, self.copy_weights, axes=1)
         return (logits, new_states) if return_state else logits
 
 
 def build_partner_rnn(vocab_size: int, ngram=None, *, embedding_dim: int = 64, units: int = 512, cell: str = "gru",
-                      seed: int | None = None, **_ignored) -> PartnerRNN:
+                      copy_lengths=(1, 2, 3, 4, 6, 8), seed: int | None = None, **_ignored) -> PartnerRNN:
     """A built ``PartnerRNN`` (weights created). Extra keys (e.g. from ``PARTNER``) are ignored.
 
     Example: ``partner = build_partner_rnn(vocab.size, ngram, **utils.text.PARTNER)``
@@ -857,6 +917,6 @@ def build_partner_rnn(vocab_size: int, ngram=None, *, embedding_dim: int = 64, u
 
     if seed is not None:
         keras.utils.set_random_seed(seed)
-    model = PartnerRNN(vocab_size, embedding_dim, units, cell, ngram=ngram)
+    model = PartnerRNN(vocab_size, embedding_dim, units, cell, ngram=ngram, copy_lengths=copy_lengths)
     model((np.zeros((1, 2), dtype="int32"), np.zeros((1, 2, vocab_size), dtype="float32")))
     return model
