@@ -1,5 +1,5 @@
 """Checkers for notebook 08 (recurrent networks for text): top-k filtering, bits per character
-from logits, and clipping gradients by their global norm."""
+from logits, clipping gradients by their global norm, and the copy expert's candidates."""
 
 from __future__ import annotations
 
@@ -98,3 +98,44 @@ def check_clip_by_global_norm(clip_by_global_norm) -> bool:
             rule = "left unchanged" if scale == 1.0 else f"all scaled by max_norm / norm = {scale}"
             return report(False, f"{what}: with max_norm={max_norm} the gradients should be {rule}: the direction is kept, only the length shrinks")
     return report(True, f"{what}: correct — the update keeps its direction but never gets longer than max_norm.")
+
+
+def _reference_copy_candidates(text: str, t: int, length: int) -> set:
+    found = set()
+    for j in range(length - 1, t):
+        if text[j - length + 1:j + 1] == text[t - length + 1:t + 1]:
+            found.add(text[j + 1])
+    return found
+
+
+def check_copy_candidates(copy_candidates) -> bool:
+    """Exercise 4: ``copy_candidates(text, t, length)``: the characters that followed earlier occurrences of the last
+    ``length`` characters read (``text[t - length + 1 : t + 1]``), searching only occurrences that end before ``t``."""
+    what = "Exercise 4 · copy candidates"
+    if is_blank(copy_candidates):
+        return not_attempted(what)
+    rng = np.random.default_rng(4)
+    cases = [("abcXabcYabc", 6, 3), ("abcXabcYabc", 10, 3), ("abcXabcYabc", 10, 4), ("xyzxq", 3, 1), ("abcd", 3, 2),
+             ("aaaa", 3, 2), ("MACBETH: hail. BANQUO: hail, MAC", 31, 3)]
+    cases += [("".join(rng.choice(list("ab "), 30)), int(rng.integers(8, 29)), int(rng.integers(1, 4))) for _ in range(6)]
+    for text, t, length in cases:
+        status, answer = attempt(what, copy_candidates, text, t, length)
+        if status != "ok":
+            return False
+        try:
+            answer = set(answer)
+        except TypeError:
+            return report(False, f"{what}: return a set of characters, got {type(answer).__name__}")
+        expected = _reference_copy_candidates(text, t, length)
+        if answer == expected:
+            continue
+        case = f"for text={text!r}, t={t}, length={length} (the last characters read: {text[t - length + 1:t + 1]!r})"
+        if t + 1 < len(text) and answer == expected | {text[t + 1]}:
+            return report(False, f"{what}: {case} you also found {text[t + 1]!r}, the character to be predicted: the "
+                                 "occurrence ending at t itself must not count, or the expert sees the answer (search j < t)")
+        shifted = {text[j] for j in range(length - 1, t) if text[j - length + 1:j + 1] == text[t - length + 1:t + 1]}
+        if answer == shifted and shifted != expected:
+            return report(False, f"{what}: {case} you returned the last character of each earlier match; return the one after it, text[j + 1]")
+        return report(False, f"{what}: {case} expected {sorted(expected)}, got {sorted(answer)}")
+    return report(True, f"{what}: correct — these are the characters the copy expert marks; utils.text.copy_evidence "
+                        "does the same for every position of a batch at once, with matrix products.")
