@@ -408,6 +408,8 @@ def test_copy_evidence_bad_lengths(lengths):
 def test_copy_evidence_bad_ids():
     with pytest.raises(ValueError, match=r"\(batch, time\) tensor of integer ids"):
         text.copy_evidence(np.zeros(4, dtype="int32"), 3)
+    with pytest.raises(ValueError, match=r"ids in \[0, 2\], got values in \[0, 3\]"):
+        text.copy_evidence(np.array([[0, 3, 1]], dtype="int32"), 3)
     with pytest.raises(ValueError, match=r"\(batch, time\) tensor of integer ids"):
         text.copy_evidence(np.zeros((1, 4), dtype="float32"), 3)
     with pytest.raises(ValueError, match="copy_lengths must be"):
@@ -588,3 +590,15 @@ def test_nb09_checkers(capsys):
     assert not nb09.check_attention(lambda q, k, v, mask=None: attention(q * np.sqrt(q.shape[-1]), k, v, mask))  # unscaled
     assert nb09.check_top_p(lambda logits, p: text.top_p_filter(logits, p))
     assert not nb09.check_top_p(lambda logits, p: text.top_k_filter(logits, 1))
+
+
+def test_score_windows_are_what_evaluation_scores():
+    ids = np.arange(25) % 7
+    windows = text.score_windows(ids, seq_length=6)
+    assert windows.shape == (4, 7) and windows.dtype == np.int32
+    np.testing.assert_array_equal(windows[1], ids[6:13])  # back to back: each window starts where the last one's targets end
+    np.testing.assert_array_equal(windows[:, 1:].reshape(-1), text.window_targets(ids, seq_length=6))
+    with pytest.raises(ValueError, match="needs more than seq_length=6 characters"):
+        text.score_windows(ids[:6], seq_length=6)
+    with pytest.raises(ValueError, match="ids must have 1 dimension"):
+        text.score_windows(ids.reshape(5, 5), seq_length=2)

@@ -14,7 +14,9 @@
   ``model_log_probs``, ``mix_log_probs``/``fit_mixture_weights`` (log-linear mixtures).
 * The partner GRU (``PARTNER``): ``cross_fitted_windows`` scores training windows with n-grams fitted
   without them, ``partner_batches`` serves them, ``PartnerRNN``/``build_partner_rnn`` is the GRU that
-  adds the n-gram's gated log-probabilities to its logits (a product of experts).
+  adds the n-gram's gated log-probabilities to its logits (a product of experts), and ``copy_evidence``,
+  its in-window copy expert (what followed earlier repeats of the last few characters).
+* ``score_windows``: the back-to-back windows that every scorer here evaluates.
 """
 
 from __future__ import annotations
@@ -318,6 +320,15 @@ def _score_windows(ids, seq_length: int, dtype: str) -> np.ndarray:
     if num_windows < 1:
         raise ValueError(f"ids needs more than seq_length={seq_length} characters, got {len(array)}")
     return array[np.arange(num_windows)[:, None] * seq_length + np.arange(seq_length + 1)[None, :]]
+
+
+def score_windows(ids, *, seq_length: int = 100) -> np.ndarray:
+    """The back-to-back windows of ``seq_length + 1`` ids (int32, shape (W, seq_length + 1)) that
+    ``evaluate_bits_per_char`` and every other scorer here evaluate: inputs ``[:, :-1]``, targets ``[:, 1:]``.
+
+    Example: ``windows = score_windows(val_ids); inputs, targets = windows[:, :-1], windows[:, 1:]``
+    """
+    return _score_windows(ids, seq_length, "int32")
 
 
 def evaluate_bits_per_char(model, ids, *, seq_length: int = 100, batch_size: int = 64) -> float:
@@ -732,7 +743,8 @@ def log_probs_bits_per_char(log_probs, targets) -> float:
 # log-probabilities at every position and adds them, scaled by a learned gate, to its own logits.
 # It also reads a *copy expert*: which characters followed earlier occurrences, in the same window, of
 # the last 1, 2, 3, 4, 6 or 8 characters (names new to the counts, such as Macbeth's, repeat within a window).
-PARTNER = {**OURS, "units": 512, "folds": 8, "copy_lengths": (1, 2, 3, 4, 6, 8)}
+COPY_LENGTHS = (1, 2, 3, 4, 6, 8)
+PARTNER = {**OURS, "units": 512, "folds": 8, "copy_lengths": COPY_LENGTHS}
 
 
 def _check_copy_lengths(copy_lengths, name: str = "copy_lengths") -> tuple:
@@ -744,7 +756,7 @@ def _check_copy_lengths(copy_lengths, name: str = "copy_lengths") -> tuple:
     return tuple(int(n) for n in lengths)
 
 
-def copy_evidence(ids, vocab_size: int, lengths=(1, 2, 3, 4, 6, 8)):
+def copy_evidence(ids, vocab_size: int, lengths=COPY_LENGTHS):
     """What an in-window *copy expert* sees: a float32 tensor of 0/1, shape (B, T, V, len(lengths)).
 
     For a batch of windows ``ids`` (B, T) (row ``b`` predicts ``ids[b, t + 1]`` after reading ``ids[b, :t + 1]``),
@@ -764,6 +776,9 @@ def copy_evidence(ids, vocab_size: int, lengths=(1, 2, 3, 4, 6, 8)):
     ids = tf.convert_to_tensor(ids)
     if ids.shape.rank != 2 or not ids.dtype.is_integer:
         raise ValueError(f"ids must be a (batch, time) tensor of integer ids, got shape {ids.shape} and dtype {ids.dtype.name}")
+    if tf.executing_eagerly() and tf.size(ids) > 0 and (int(tf.reduce_min(ids)) < 0 or int(tf.reduce_max(ids)) >= vocab_size):
+        raise ValueError(f"ids must be ids in [0, {vocab_size - 1}], got values in [{int(tf.reduce_min(ids))}, {int(tf.reduce_max(ids))}]; "
+                         "encode text with CharVocab.encode and pass its vocab.size")
     ids = tf.cast(ids, tf.int32)
     T = tf.shape(ids)[1]
     same = tf.cast(tf.equal(ids[:, :, None], ids[:, None, :]), tf.float32)  # same[b, t, j] = ids[t] == ids[j]
@@ -849,7 +864,7 @@ class PartnerRNN(CharRNN):
     Dense layer added to the character embedding) and adds them, times a gate ``softplus(w . h + b) >= 0``
     that it computes from its state, to its own logits. The GRU then only has to learn what the counts
     miss, and the gate learns in which contexts to trust them.
-    With ``copy_lengths`` (default ``PARTNER["copy_lengths"]``; ``()`` for none) a third expert joins:
+    With ``copy_lengths`` (default ``COPY_LENGTHS``; ``()`` for none) a third expert joins:
     ``copy_evidence`` (which characters followed earlier repeats, in the window, of the last L characters)
     goes into the GRU's input and, weighted per L (weights start at 0) and times a second gate, into the logits.
     ``call(ids)`` computes the n-gram's numbers itself from ``ngram`` (context limited to the window,
@@ -858,7 +873,7 @@ class PartnerRNN(CharRNN):
     """
 
     def __init__(self, vocab_size: int, embedding_dim: int = 64, units: int = 512, cell: str = "gru", ngram=None,
-                 copy_lengths=(1, 2, 3, 4, 6, 8), **kwargs):
+                 copy_lengths=COPY_LENGTHS, **kwargs):
         super().__init__(vocab_size, embedding_dim, units, cell, **kwargs)
         keras = _keras()
         if ngram is not None and (not isinstance(ngram, NGramModel) or ngram.vocab_size != vocab_size):
@@ -908,7 +923,7 @@ class PartnerRNN(CharRNN):
 
 
 def build_partner_rnn(vocab_size: int, ngram=None, *, embedding_dim: int = 64, units: int = 512, cell: str = "gru",
-                      copy_lengths=(1, 2, 3, 4, 6, 8), seed: int | None = None, **_ignored) -> PartnerRNN:
+                      copy_lengths=COPY_LENGTHS, seed: int | None = None, **_ignored) -> PartnerRNN:
     """A built ``PartnerRNN`` (weights created). Extra keys (e.g. from ``PARTNER``) are ignored.
 
     Example: ``partner = build_partner_rnn(vocab.size, ngram, **utils.text.PARTNER)``
