@@ -4,12 +4,16 @@
     python tools/nbtool.py execute NOTEBOOK ...    # run in full mode with nbclient, save outputs + stamp
     python tools/nbtool.py lint [NOTEBOOK ...]     # check anatomy, outputs, freshness (exit 1 on problems)
     python tools/nbtool.py new NN_topic "Title"    # create a notebook skeleton with every section
-    python tools/nbtool.py status                  # one line per notebook: fresh or stale, time, metrics
+    python tools/nbtool.py status                  # one line per notebook: fresh or stale (and why), time
+    python tools/nbtool.py readme [--check]        # write (or check) the README's Results and Benchmarks tables
 
-Freshness: ``execute`` stores in ``metadata.course`` a SHA-256 of the notebook's code cells and of
-the ``utils`` modules the notebook uses (found from ``utils.<module>`` references and their
-relative imports). ``lint`` recomputes it: when code or helpers changed after the outputs were
-made, the notebook is stale and must be re-executed.
+Freshness: ``execute`` runs the notebook with ``COURSE_RECORD_INPUTS`` set, so that ``utils``
+records, inside the kernel, every repository file the notebook reads, every course module it
+imports (transitively) and the version of every package it imports (``utils/_runtime.py``). The
+stamp in ``metadata.course`` holds a SHA-256 of the code cells, a SHA-256 per recorded file, the
+package versions and a SHA-256 of the outputs. ``lint`` recomputes all of them: the notebook is
+stale when a code cell, a recorded file or the pinned version of a recorded package
+(``requirements.lock``) changed, and it fails when the outputs differ from the ones the run stored.
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ NAME_PATTERN = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 OFFLINE_FORBIDDEN = re.compile(
     r"urlopen|urlretrieve|requests\.(get|post)|get_file\(|\bwget\b|\bcurl\b|tfds\.load|load_dataset\(|hf_hub_download"
 )
+LOCK_FILE = "requirements.lock"
+README_MARKERS = {
+    "results": ("<!-- results:start (written by `make readme`; do not edit) -->", "<!-- results:end -->"),
+    "benchmarks": ("<!-- benchmarks:start (written by `make readme`; do not edit) -->", "<!-- benchmarks:end -->"),
+}
 LEGACY_FORBIDDEN = re.compile(r"\btf_keras\b|tf\.compat\.v1|\btf\.keras\b|from tensorflow import keras")
 
 
@@ -121,90 +130,97 @@ def _as_lines(text: str) -> list[str]:
     return lines
 
 
-# ----------------------------------------------------------------------------- freshness hash
+# ----------------------------------------------------------------------------- freshness stamp
 
-def _module_file(dotted: str) -> pathlib.Path | None:
-    """utils/<a>/<b>.py or utils/<a>/<b>/__init__.py for 'a.b', else None."""
-    base = UTILS.joinpath(*dotted.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
+def _runtime_module():
+    """utils/_runtime.py loaded on its own (importing the utils package would start TensorFlow)."""
+    import importlib.util
 
-
-def _references(text: str) -> set[str]:
-    """Module paths under utils that a code text refers to (utils.x.y, from utils.x import y)."""
-    found = set()
-    for match in re.finditer(r"\butils\.([A-Za-z_][\w.]*)", text):
-        parts = match.group(1).split(".")
-        for end in range(len(parts), 0, -1):
-            if _module_file(".".join(parts[:end])):
-                found.add(".".join(parts[:end]))
-                break
-    for match in re.finditer(r"from\s+utils(?:\.([\w.]+))?\s+import\s+([\w\s,()]+)", text):
-        package = match.group(1) or ""
-        for name in re.findall(r"\w+", match.group(2)):
-            dotted = f"{package}.{name}" if package else name
-            if _module_file(dotted):
-                found.add(dotted)
-            elif package and _module_file(package):
-                found.add(package)
-    return found
+    spec = importlib.util.spec_from_file_location("_course_runtime", UTILS / "_runtime.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _relative_imports(path: pathlib.Path) -> set[str]:
-    """Modules a utils file imports relatively (from . import x, from .x import y, from ..x import y)."""
-    package_parts = list(path.relative_to(UTILS).parent.parts)
-    found = set()
-    for match in re.finditer(r"^\s*from\s+(\.+)([\w.]*)\s+import\s+([\w\s,()]+)", path.read_text(encoding="utf-8"), re.MULTILINE):
-        dots, module, names = match.groups()
-        base = package_parts[: len(package_parts) - (len(dots) - 1)]
-        prefix = base + (module.split(".") if module else [])
-        if module and _module_file(".".join(prefix)):
-            found.add(".".join(prefix))
-        for name in re.findall(r"\w+", names):
-            dotted = ".".join([*prefix, name])
-            if _module_file(dotted):
-                found.add(dotted)
-    return found
-
-
-def utils_dependencies(nb: dict) -> list[pathlib.Path]:
-    """Every utils file the notebook's code depends on, directly or through relative imports."""
-    text = "\n".join(source(cell) for cell in code_cells(nb))
-    pending = _references(text) | {"__init__", "config"}
-    seen: set[str] = set()
-    files: set[pathlib.Path] = set()
-    while pending:
-        dotted = pending.pop()
-        if dotted in seen:
-            continue
-        seen.add(dotted)
-        path = UTILS / "__init__.py" if dotted == "__init__" else _module_file(dotted)
-        if path is None:
-            continue
-        files.add(path)
-        parts = dotted.split(".")
-        for end in range(1, len(parts)):  # parent packages run their __init__ too
-            parent = _module_file(".".join(parts[:end]))
-            if parent:
-                files.add(parent)
-        pending |= _relative_imports(path)
-    return sorted(files)
+RUNTIME = _runtime_module()
 
 
 def code_hash(nb: dict) -> str:
-    """SHA-256 of the code cells plus the utils files they use (and the reference classifier if used)."""
+    """SHA-256 of the notebook's code cells (trailing white space ignored)."""
     digest = hashlib.sha256()
     for cell in code_cells(nb):
         digest.update(b"cell\x00" + "\n".join(line.rstrip() for line in source(cell).strip().splitlines()).encode("utf-8"))
-    for path in utils_dependencies(nb):
-        digest.update(b"file\x00" + str(path.relative_to(ROOT)).encode() + b"\x00" + path.read_bytes())
-        if path.name == "metrics.py":  # the metric's reference network is part of what it computes
-            weights = ROOT / "data" / "digit_classifier.weights.h5"
-            if weights.exists():
-                digest.update(b"data\x00" + weights.read_bytes())
     return digest.hexdigest()
+
+
+def outputs_hash(nb: dict) -> str:
+    """SHA-256 of every code cell's outputs and execution count, as stored in the notebook file."""
+    digest = hashlib.sha256()
+    for cell in code_cells(nb):
+        record = {"count": cell.get("execution_count"), "outputs": cell.get("outputs", [])}
+        digest.update(json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\x00")
+    return digest.hexdigest()
+
+
+def file_hash(path: pathlib.Path) -> str | None:
+    """SHA-256 of a file's bytes, or None when it does not exist."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def normalise(name: str) -> str:
+    """A package name as pip compares them (PEP 503): lower case, runs of -_. as one -."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def package_pins(root: pathlib.Path = ROOT) -> dict[str, str]:
+    """Pinned versions from requirements.lock (every package of the environment), else requirements.txt."""
+    for name in (LOCK_FILE, "requirements.txt"):
+        path = root / name
+        if path.is_file():
+            pins = {}
+            for line in path.read_text(encoding="utf-8").splitlines():
+                match = re.match(r"^\s*([A-Za-z0-9_.\-]+)==([^\s;#]+)", line)
+                if match:
+                    pins[normalise(match.group(1))] = match.group(2)
+            return pins
+    return {}
+
+
+def make_stamp(nb: dict, record: dict, root: pathlib.Path = ROOT) -> dict:
+    """The freshness stamp of a run: code cells, recorded files with their hashes, package versions, outputs."""
+    inputs = {}
+    for relative in sorted(record.get("files", [])):
+        digest = file_hash(root / relative)
+        if digest is not None:
+            inputs[relative] = digest
+    return {
+        "code_sha256": code_hash(nb),
+        "inputs": inputs,
+        "packages": dict(sorted(record.get("packages", {}).items())),
+        "outputs_sha256": outputs_hash(nb),
+    }
+
+
+def staleness(nb: dict, root: pathlib.Path = ROOT) -> list[str]:
+    """Why the notebook's outputs no longer follow from its inputs (empty when they do)."""
+    course = nb.get("metadata", {}).get("course", {})
+    if "inputs" not in course or "packages" not in course:
+        return ["no freshness stamp of its inputs (made before inputs were recorded)"]
+    reasons = []
+    if course.get("code_sha256") != code_hash(nb):
+        reasons.append("the code cells changed")
+    for relative, digest in sorted(course["inputs"].items()):
+        now = file_hash(root / relative)
+        if now is None:
+            reasons.append(f"{relative} (read by the last run) no longer exists")
+        elif now != digest:
+            reasons.append(f"{relative} changed")
+    pins = package_pins(root)
+    for name, version in sorted(course["packages"].items()):
+        pinned = pins.get(normalise(name))
+        if pinned is not None and pinned != version:
+            reasons.append(f"{name} is pinned at {pinned} but the last run used {version}")
+    return reasons
 
 
 # ----------------------------------------------------------------------------- sync
@@ -237,8 +253,13 @@ def sync(path: pathlib.Path) -> bool:
 
 # ----------------------------------------------------------------------------- execute
 
+RECORD_CELL = "from utils import _runtime as _course_runtime\n_course_runtime.write_recording()"
+
+
 def execute(path: pathlib.Path, *, mode: str = "full", timeout: int = 1800) -> float:
-    """Run a notebook top to bottom with nbclient and write it back with outputs and a stamp."""
+    """Run a notebook top to bottom with nbclient and write it back with outputs and a freshness stamp."""
+    import tempfile
+
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -253,6 +274,11 @@ def execute(path: pathlib.Path, *, mode: str = "full", timeout: int = 1800) -> f
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+    # One extra cell, removed afterwards, asks the kernel what the notebook read and imported.
+    nb.cells.append(nbformat.v4.new_code_cell(RECORD_CELL))
+    handle, record_file = tempfile.mkstemp(prefix="course-inputs-", suffix=".json")
+    os.close(handle)
+    os.environ[RUNTIME.RECORD_VARIABLE] = record_file
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     started = time.perf_counter()
     try:
@@ -262,12 +288,17 @@ def execute(path: pathlib.Path, *, mode: str = "full", timeout: int = 1800) -> f
         failed.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, failed)
         raise SystemExit(f"{path.name} failed; the partly run notebook is in {failed}\n{str(error)[-3000:]}") from None
+    finally:
+        os.environ.pop(RUNTIME.RECORD_VARIABLE, None)
     seconds = time.perf_counter() - started
+    nb.cells.pop()
+    record = json.loads(pathlib.Path(record_file).read_text(encoding="utf-8"))
+    os.unlink(record_file)
     if mode == "full":
         plain = json.loads(nbformat.writes(nb))
         plain["metadata"]["course"] = {
-            **plain["metadata"].get("course", {}),
-            "code_sha256": code_hash(plain),
+            **{key: value for key, value in plain["metadata"].get("course", {}).items() if key in ("sections", "sections_reason")},
+            **make_stamp(plain, record),
             "mode": mode,
             "execution_seconds": round(seconds),
             "executed_with": "tools/nbtool.py execute",
@@ -386,10 +417,20 @@ def lint_notebook(path: pathlib.Path, *, check_outputs: bool = True) -> list[str
                     problems.append(f"an output holds an error ({output.get('ename')}: {output.get('evalue', '')[:80]})")
                 elif output.get("output_type") == "stream" and output.get("name") == "stderr" and "Traceback (most recent call last)" in "".join(output.get("text", "")):
                     problems.append("an output holds a traceback on stderr")
+        noise = [line for cell in code for output in cell.get("outputs", []) if output.get("output_type") == "stream"
+                 for line in "".join(output.get("text", "")).splitlines() if RUNTIME.is_startup_noise(line)]
+        if noise:
+            problems.append(f"{len(noise)} line(s) of TensorFlow start-up noise in the outputs (first: {noise[0][:90]!r}); "
+                            "utils quietens them when it is imported before TensorFlow: re-run `make execute`")
         if course.get("mode") != "full" or course.get("executed_with") != "tools/nbtool.py execute":
             problems.append("outputs must come from a full-mode run of `make execute` (metadata course.mode is not 'full')")
-        elif course.get("code_sha256") != code_hash(nb):
-            problems.append("stale outputs: code or the utils it uses changed after the last run; re-run `make execute NB=notebooks/" + name + "`")
+        else:
+            reasons = staleness(nb)
+            if reasons:
+                problems.append(f"stale outputs: {'; '.join(reasons)}; re-run `make execute NB=notebooks/{name}`")
+            if course.get("outputs_sha256") != outputs_hash(nb):
+                problems.append("the outputs differ from the ones the last `make execute` stored (edited by hand, or by a "
+                                "notebook editor after the run): re-run `make execute NB=notebooks/" + name + "`")
     return problems
 
 
@@ -475,8 +516,11 @@ def main(argv: list[str] | None = None) -> int:
         for path in paths:
             nb = load(path)
             course = nb.get("metadata", {}).get("course", {})
-            fresh = course.get("code_sha256") == code_hash(nb)
-            print(f"{path.name:40s} {'fresh' if fresh else 'STALE'}  {course.get('execution_seconds', '?')}s")
+            reasons = staleness(nb)
+            if course.get("outputs_sha256") != outputs_hash(nb):
+                reasons.append("outputs edited after the run")
+            print(f"{path.name:40s} {'STALE' if reasons else 'fresh'}  {course.get('execution_seconds', '?')}s"
+                  + (f"  ({'; '.join(reasons)})" if reasons else ""))
         return 0
     failed = 0
     for path in paths:

@@ -6,10 +6,10 @@ Notebooks call them as ``utils.data.load_mnist5k()`` so a reader always sees whe
 a helper lives.
 """
 
-import os as _os
+from . import _runtime
 
-# Quieter TensorFlow start-up logs; must be set before TensorFlow is imported.
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+_runtime.start_recording()  # only under `tools/nbtool.py execute`: notes the files the notebook reads
+_runtime.quiet_tensorflow_import()  # TensorFlow's C++ start-up notices would read as errors to a learner
 
 from . import config  # noqa: E402
 from .config import is_smoke, mode, output_dir, pick, setup  # noqa: E402,F401

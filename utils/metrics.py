@@ -21,6 +21,7 @@ from . import _checks
 
 DATA_DIR = pathlib.Path(__file__).resolve().parent.parent / "data"
 DIGIT_CLASSIFIER = DATA_DIR / "digit_classifier.weights.h5"
+DIGIT_CLASSIFIER_CARD = DATA_DIR / "digit_classifier.json"  # how the weights were made, and their SHA-256
 CLASSIFIER_SEED = 1234
 FEATURE_LAYER = "features"
 
@@ -107,6 +108,18 @@ def digit_classifier():
         "digit classifier weights", DIGIT_CLASSIFIER,
         hint="Re-create them with `make classifier` (runs tools/train_digit_classifier.py).",
     )
+    # Read through Python (not only HDF5's C library) so that the weights are checked against their
+    # card and count as an input of every notebook that uses the classifier (see tools/nbtool.py).
+    import hashlib
+
+    from .io import read_json
+
+    expected = read_json(DIGIT_CLASSIFIER_CARD).get("sha256")
+    with open(path, "rb") as handle:
+        actual = hashlib.sha256(handle.read()).hexdigest()
+    if actual != expected:
+        raise ValueError(f"{path} does not match the SHA-256 in {DIGIT_CLASSIFIER_CARD.name}: the file was changed or "
+                         "is corrupt; re-create both with `make classifier`")
     model = build_digit_classifier()
     try:
         model.load_weights(path)
