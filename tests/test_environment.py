@@ -42,23 +42,18 @@ def test_installed_versions_match_the_pins():
     assert not mismatched, f"installed packages differ from requirements.txt: {mismatched}; run `make install`"
 
 
-def test_colab_installer_keeps_what_colab_has(monkeypatch):
+def test_colab_installer_keeps_what_colab_has():
     runtime = colab_install.runtime_requirements()
     names = [name for name, _ in runtime]
     assert "tensorflow" in names and "pytest" not in names and "jupyterlab" not in names
-    installed = {"tensorflow": "2.17.1", "keras": "3.5.0", "numpy": "1.26.4"}
-
-    def fake_version(name):
-        if name in installed:
-            return installed[name]
-        raise colab_install.importlib.metadata.PackageNotFoundError(name)
-
-    monkeypatch.setattr(colab_install.importlib.metadata, "version", fake_version)
-    wanted = colab_install.missing(runtime)
-    assert not any(spec.startswith(("tensorflow==", "keras==", "numpy==")) for spec in wanted)
-    assert any(spec.startswith("mlxtend==") for spec in wanted)
+    installed = {"tensorflow": "2.17.1", "keras": "3.5.0", "numpy": "1.26.4", "scipy": "1.11.0"}
+    steps = colab_install.plan(runtime, installed)
+    wanted = [*steps.tensorflow, *steps.data_only, *(f"{n}=={v}" for n, v in steps.constrained)]
+    assert not any(spec.startswith(("tensorflow==", "keras==", "numpy==", "scipy==")) for spec in wanted)
+    # the data-only packages go in without dependencies; tests/test_colab_install.py runs the real thing
+    assert sorted(spec.split("==")[0] for spec in steps.data_only) == sorted(colab_install.DATA_ONLY)
     installed["tensorflow"] = "2.15.0"  # too old: the course's pin is installed
-    assert any(spec.startswith("tensorflow==") for spec in colab_install.missing(runtime))
+    assert any(spec.startswith("tensorflow==") for spec in colab_install.plan(runtime, installed).tensorflow)
 
 
 def test_makefile_has_the_documented_targets():
