@@ -440,6 +440,62 @@ def notebook_paths(arguments: list[str]) -> list[pathlib.Path]:
     return sorted(NOTEBOOKS.glob("*.ipynb"))
 
 
+# ----------------------------------------------------------------------------- README tables
+
+def _result_rows(nb: dict) -> list[dict]:
+    """The rows a notebook stored with utils.results.report, in the order its cells ran."""
+    mime = "application/vnd.genai-course.result+json"
+    return [output["data"][mime] for cell in code_cells(nb) for output in cell.get("outputs", [])
+            if output.get("output_type") in ("display_data", "execute_result") and mime in output.get("data", {})]
+
+
+def _load_results_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_course_results", UTILS / "results.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def results_table(root: pathlib.Path = ROOT) -> str:
+    """The README's Results table, from the rows stored in the committed notebooks' outputs."""
+    results = _load_results_module()
+    lines = ["| Notebook | Measure | Result | Baselines / target |", "|---|---|---|---|"]
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        for row in _result_rows(load(path)):
+            cells = results.markdown_cells(row)
+            lines.append(f"| [{path.name[:2]}](notebooks/{path.name}) | " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(lines)
+
+
+def benchmarks_table(root: pathlib.Path = ROOT) -> str:
+    """The README's Benchmarks table, from the "readme" block of each recorded result in benchmarks/results/."""
+    lines = ["| Benchmark | Reference configuration | Ours | Target |", "|---|---|---|---|"]
+    for path in sorted((root / "benchmarks" / "results").glob("*.json")):
+        block = json.loads(path.read_text(encoding="utf-8")).get("readme")
+        if not block:
+            continue
+        missing = {"benchmark", "reference", "ours", "target", "verdict"} - set(block)
+        if missing:
+            raise SystemExit(f"{path}: the 'readme' block lacks {sorted(missing)}")
+        cells = [block["benchmark"], block["reference"], block["ours"], f"{block['target']}: **{block['verdict']}**"]
+        lines.append("| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(lines)
+
+
+def readme_text(text: str, root: pathlib.Path = ROOT) -> str:
+    """``text`` (the README) with the tables between the markers rewritten from the outputs and results."""
+    for key, table in (("results", results_table(root)), ("benchmarks", benchmarks_table(root))):
+        start, end = README_MARKERS[key]
+        if text.count(start) != 1 or text.count(end) != 1:
+            raise SystemExit(f"README.md must hold the markers {start!r} and {end!r} once each")
+        before, rest = text.split(start, 1)
+        _, after = rest.split(end, 1)
+        text = f"{before}{start}\n{table}\n{end}{after}"
+    return text
+
+
 # ----------------------------------------------------------------------------- new
 
 def new_notebook(stem: str, title: str) -> pathlib.Path:
@@ -488,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     for command in ("sync", "lint", "status"):
         sub.add_parser(command).add_argument("notebooks", nargs="*")
+    sub.add_parser("readme").add_argument("--check", action="store_true", help="exit 1 when README.md differs from what `readme` writes")
     run = sub.add_parser("execute")
     run.add_argument("notebooks", nargs="+")
     run.add_argument("--smoke", action="store_true", help="run in smoke mode and write to outputs/smoke/ (the notebook is untouched)")
@@ -499,6 +556,21 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "new":
         print(new_notebook(args.stem, args.title))
+        return 0
+    if args.command == "readme":
+        readme = ROOT / "README.md"
+        current = readme.read_text(encoding="utf-8")
+        wanted = readme_text(current)
+        if args.check:
+            if wanted != current:
+                print("README.md's Results/Benchmarks tables differ from the notebooks' outputs and benchmarks/results: run `make readme`")
+                return 1
+            return 0
+        if wanted != current:
+            tmp = readme.with_name(".README.md.tmp")
+            tmp.write_text(wanted, encoding="utf-8")
+            os.replace(tmp, readme)
+            print("README.md tables rewritten")
         return 0
     paths = notebook_paths(args.notebooks)
     if args.command == "sync":
