@@ -93,3 +93,23 @@ def test_nearest_neighbours():
         metrics.nearest_neighbours(references, references, k=4)
     with pytest.raises(ValueError, match="same size per item"):
         metrics.nearest_neighbours(np.zeros((1, 3)), references)
+
+
+def test_digit_classifier_weights_are_checked_against_their_card(tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    from utils import metrics
+
+    weights = tmp_path / "digit_classifier.weights.h5"
+    card = tmp_path / "digit_classifier.json"
+    shutil.copy(metrics.DIGIT_CLASSIFIER, weights)
+    card.write_text(json.dumps({**json.loads(metrics.DIGIT_CLASSIFIER_CARD.read_text()), "sha256": "0" * 64}))
+    monkeypatch.setattr(metrics, "DIGIT_CLASSIFIER", weights)
+    monkeypatch.setattr(metrics, "DIGIT_CLASSIFIER_CARD", card)
+    metrics.digit_classifier.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="does not match the SHA-256"):
+            metrics.digit_classifier()
+    finally:
+        metrics.digit_classifier.cache_clear()

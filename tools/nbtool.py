@@ -332,7 +332,7 @@ def _section_position(headings: list[str], section: str) -> int | None:
     return None
 
 
-def lint_notebook(path: pathlib.Path, *, check_outputs: bool = True) -> list[str]:
+def lint_notebook(path: pathlib.Path, *, check_outputs: bool = True, root: pathlib.Path = ROOT) -> list[str]:
     """All problems found in one notebook (empty when it is fine)."""
     config = settings()
     problems: list[str] = []
@@ -425,7 +425,7 @@ def lint_notebook(path: pathlib.Path, *, check_outputs: bool = True) -> list[str
         if course.get("mode") != "full" or course.get("executed_with") != "tools/nbtool.py execute":
             problems.append("outputs must come from a full-mode run of `make execute` (metadata course.mode is not 'full')")
         else:
-            reasons = staleness(nb)
+            reasons = staleness(nb, root)
             if reasons:
                 problems.append(f"stale outputs: {'; '.join(reasons)}; re-run `make execute NB=notebooks/{name}`")
             if course.get("outputs_sha256") != outputs_hash(nb):
