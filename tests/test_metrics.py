@@ -113,3 +113,38 @@ def test_digit_classifier_weights_are_checked_against_their_card(tmp_path, monke
             metrics.digit_classifier()
     finally:
         metrics.digit_classifier.cache_clear()
+
+
+def test_mass_weighted_coverage_has_known_answers_and_is_not_fooled_by_noise():
+    modes = data.toy_modes("grid")  # 25 modes, 1.0 apart, std 0.05 in the course
+    rng = np.random.default_rng(0)
+    balanced = np.repeat(modes, 40, axis=0) + rng.normal(0, 0.01, (1000, 2))
+    result = metrics.mode_coverage(balanced, modes, std=0.05)
+    assert result["modes_covered"] == 25 and result["modes_with_share"] == 25 and result["mass_covered"] == pytest.approx(1.0)
+    collapsed = np.repeat(modes[:1], 1000, axis=0)
+    result = metrics.mode_coverage(collapsed, modes, std=0.05)
+    assert result["mass_covered"] == pytest.approx(1 / 25) and result["modes_with_share"] == 1
+    # Two modes hold 90.8% of the points, the other 23 four points each: every mode "covered", little mass matched.
+    lopsided = np.concatenate([np.repeat(modes[:2], 454, axis=0), np.repeat(modes[2:], 4, axis=0)])
+    result = metrics.mode_coverage(lopsided, modes, std=0.05)
+    assert result["modes_covered"] == 25
+    assert result["mass_covered"] == pytest.approx(2 / 25 + 23 * 4 / 1000, abs=1e-9)
+    assert result["modes_with_share"] == 25  # 4/1000 = 0.004 is just 0.1 of a fair share (1/25)
+    assert metrics.mode_coverage(lopsided, modes, std=0.05, min_share=0.2)["modes_with_share"] == 2
+    # Uniform noise over the grid's square covers every mode by count, but matches little mass.
+    noise = rng.uniform(-2.5, 2.5, (20000, 2))
+    result = metrics.mode_coverage(noise, modes, std=0.05)
+    expected_share_near_modes = 25 * np.pi * 0.15**2 / 25.0  # 25 discs of radius 3 std in a 5 x 5 square
+    assert result["modes_covered"] == 25
+    assert result["mass_covered"] == pytest.approx(expected_share_near_modes, rel=0.1)
+    assert result["mass_covered"] < 0.1
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(weights=[0.5, 0.5]), "weights"),
+    (dict(weights=np.full(25, 0.5)), "sum to 1"),
+    (dict(min_share=1.5), "min_share"),
+])
+def test_mode_coverage_rejects_bad_weights_and_shares(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        metrics.mode_coverage(np.zeros((4, 2)), data.toy_modes("grid"), std=0.05, **kwargs)

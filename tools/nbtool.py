@@ -484,8 +484,26 @@ def benchmarks_table(root: pathlib.Path = ROOT) -> str:
     return "\n".join(lines)
 
 
+def _course_map_times(text: str, root: pathlib.Path) -> str:
+    """Course-map rows with the full-mode time recorded by the notebook's last `make execute`."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        match = re.search(r"\(notebooks/(\d\d_[a-z0-9_]+\.ipynb)\)", line)
+        cells = line.split("|")
+        if not line.startswith("|") or not match or len(cells) < 6 or not re.search(r"~\d+ min \(\d+ s\)", cells[4]):
+            continue
+        path = root / "notebooks" / match.group(1)
+        seconds = load(path).get("metadata", {}).get("course", {}).get("execution_seconds") if path.is_file() else None
+        if isinstance(seconds, (int, float)):
+            cells[4] = re.sub(r"~\d+ min \(\d+ s\)", f"~{max(1, round(seconds / 60))} min ({round(seconds)} s)", cells[4])
+            lines[index] = "|".join(cells)
+    return "\n".join(lines)
+
+
 def readme_text(text: str, root: pathlib.Path = ROOT) -> str:
-    """``text`` (the README) with the tables between the markers rewritten from the outputs and results."""
+    """``text`` (the README) with the tables between the markers rewritten from the outputs and results,
+    and the course map's times from the notebooks' metadata."""
+    text = _course_map_times(text, root)
     for key, table in (("results", results_table(root)), ("benchmarks", benchmarks_table(root))):
         start, end = README_MARKERS[key]
         if text.count(start) != 1 or text.count(end) != 1:

@@ -194,25 +194,45 @@ def digit_accuracy(images, requested_labels) -> float:
 
 # ----------------------------------------------------------------------------- 2-D mode coverage
 
-def mode_coverage(samples, modes, std: float, *, num_std: float = 3.0, min_samples: int = 1) -> dict:
-    """How many modes of a Gaussian mixture the samples reach, and how many samples are good.
+def mode_coverage(samples, modes, std: float, *, num_std: float = 3.0, min_samples: int = 1,
+                  weights=None, min_share: float = 0.1) -> dict:
+    """How many modes of a Gaussian mixture the samples reach, and how much of the data's mass they match.
 
     A sample is *high quality* when it lies within ``num_std`` standard deviations of its
     nearest mode; a mode is *covered* when at least ``min_samples`` high-quality samples sit
-    there. Returns ``{"modes_covered", "num_modes", "high_quality", "per_mode"}``.
-    Example: ``utils.metrics.mode_coverage(fake, utils.data.toy_modes("ring"), std=0.05)``
+    there. That count alone flatters: uniform noise over the plane puts a few points near every
+    mode and "covers" them all. Two mass-weighted measures do not:
+
+    * ``mass_covered`` = sum over modes of min(share of samples near mode k, weight of mode k),
+      the overlap between the samples' and the data's mode histograms (1.0 = every mode gets
+      exactly its share, all samples high quality; 1/K for a generator collapsed onto one mode);
+    * ``modes_with_share``: modes that get at least ``min_share`` of their fair share of samples.
+
+    ``weights`` are the modes' probabilities (equal by default). Returns ``{"modes_covered",
+    "modes_with_share", "mass_covered", "num_modes", "high_quality", "per_mode"}``.
+    Example: ``utils.metrics.mode_coverage(fake, utils.data.toy_modes("ring"), std=0.05)["mass_covered"]``
     """
     samples = _checks.as_array("samples", samples, shape=(None, 2), min_len=1)
     modes = _checks.as_array("modes", modes, shape=(None, 2), min_len=1)
     std = _checks.number_in("std", std, 0.0, float("inf"), inclusive=False)
     num_std = _checks.number_in("num_std", num_std, 0.0, float("inf"), inclusive=False)
     min_samples = _checks.positive_int("min_samples", min_samples)
+    min_share = _checks.number_in("min_share", min_share, 0.0, 1.0)
+    if weights is None:
+        weights = np.full(len(modes), 1.0 / len(modes))
+    else:
+        weights = _checks.as_array("weights", weights, shape=(len(modes),)).astype("float64")
+        if np.any(weights < 0) or not np.isclose(weights.sum(), 1.0):
+            raise ValueError(f"weights must be non-negative and sum to 1 (one per mode), got sum {weights.sum():.4f}")
     distances = np.linalg.norm(samples[:, None, :] - modes[None, :, :], axis=-1)
     nearest = distances.argmin(axis=1)
     good = distances[np.arange(len(samples)), nearest] <= num_std * std
     per_mode = np.bincount(nearest[good], minlength=len(modes))
+    shares = per_mode / len(samples)
     return {
         "modes_covered": int(np.sum(per_mode >= min_samples)),
+        "modes_with_share": int(np.sum(shares >= min_share * weights - 1e-12) if min_share > 0 else np.sum(per_mode > 0)),
+        "mass_covered": float(np.minimum(shares, weights).sum()),
         "num_modes": int(len(modes)),
         "high_quality": float(np.mean(good)),
         "per_mode": per_mode.tolist(),
