@@ -1,19 +1,49 @@
-# Two commands do everything on a fresh machine (Python 3.11+ and make):
-#   make lab    create .venv, install the pinned packages, open Jupyter Lab on notebooks/
+# Two commands do everything on a fresh machine (Python 3.11, 3.12 or 3.13, and make):
+#   make lab    create .venv, install the locked packages, open Jupyter Lab on notebooks/
 #   make test   create/update the same .venv and run every test (CI runs exactly this)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NB ?= notebooks/*.ipynb
+OLDEST_VENV ?= .venv-oldest
+LOCK_VENV ?= .venv-lock
 
-.PHONY: install lab test lint sync execute execute-all status classifier benchmarks clean
+.PHONY: install lab test oldest test-oldest lock lint sync execute execute-all status classifier benchmarks clean
 
-$(STAMP): requirements.txt
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; run with PYTHON=python3.11")'
-	$(PYTHON) -m venv $(VENV)
+# TensorFlow 2.21 ships wheels for CPython 3.11-3.13 only: refuse any other interpreter with advice,
+# before pip fails with a resolver error.
+define check_python
+	@version=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || { \
+	  echo "Cannot run PYTHON=$(PYTHON). Install Python 3.11, 3.12 or 3.13 and run: make $(or $(MAKECMDGOALS),install) PYTHON=python3.12" >&2; exit 1; }; \
+	case "$$version" in \
+	  3.11|3.12|3.13) ;; \
+	  3.1[4-9]|3.[2-9][0-9]|[4-9].*) \
+	    echo "$(PYTHON) is Python $$version: TensorFlow 2.21 has no wheels for it yet (only Python 3.11, 3.12, 3.13)." >&2; \
+	    echo "Install Python 3.13 beside it (e.g. 'uv python install 3.13', pyenv, or your distribution's python3.13)" >&2; \
+	    echo "and run: make $(or $(MAKECMDGOALS),install) PYTHON=python3.13   (README: Platforms and Python versions)" >&2; exit 1;; \
+	  *) \
+	    echo "$(PYTHON) is Python $$version: the course needs Python 3.11, 3.12 or 3.13 (TensorFlow 2.21's wheels)." >&2; \
+	    echo "Install one of them (python.org, 'uv python install 3.12', pyenv, or your distribution's python3.12)" >&2; \
+	    echo "and run: make $(or $(MAKECMDGOALS),install) PYTHON=python3.12   (README: Platforms and Python versions)" >&2; exit 1;; \
+	esac
+endef
+
+# make_venv,DIR: create a venv, explaining the usual cause when the venv module is missing.
+define make_venv
+	@$(PYTHON) -m venv $(1) || { rm -rf $(1); \
+	  version=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	  echo "'$(PYTHON) -m venv' failed: this Python has no working venv module." >&2; \
+	  echo "On Debian/Ubuntu it is a separate package: sudo apt install python3-venv (for python$$version: python$$version-venv)," >&2; \
+	  echo "then run make again. Elsewhere install Python from python.org, or use the conda route (README)." >&2; exit 1; }
+endef
+
+# requirements.txt lists what the course uses; requirements.lock pins every package installed with it.
+$(STAMP): requirements.txt requirements.lock
+	$(check_python)
+	$(call make_venv,$(VENV))
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c requirements.lock
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -23,6 +53,37 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	COURSE_MODE=smoke $(BIN)/python -m pytest
+
+# Refresh the lock after changing requirements.txt: a fresh install of it, frozen.
+lock:
+	$(check_python)
+	rm -rf $(LOCK_VENV)
+	$(call make_venv,$(LOCK_VENV))
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet -r requirements.txt
+	{ echo "# Every package a fresh install of requirements.txt brings, pinned (make lock rewrites this file)."; \
+	  $(LOCK_VENV)/bin/python -c 'import platform; print("# Made with Python %s on %s %s." % (platform.python_version(), platform.system(), platform.machine()))'; \
+	  $(LOCK_VENV)/bin/python -m pip freeze; } > requirements.lock.tmp
+	mv requirements.lock.tmp requirements.lock
+	rm -rf $(LOCK_VENV)
+
+# The oldest TensorFlow/Keras the course supports (requirements-oldest.txt), in its own venv (make oldest);
+# make test-oldest runs every notebook there in smoke mode and writes the result to tests/oldest_supported.md.
+$(OLDEST_VENV)/.installed: requirements-oldest.txt requirements.txt
+	$(check_python)
+	$(call make_venv,$(OLDEST_VENV))
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST_VENV)/bin/python -m pip install --quiet -r requirements-oldest.txt
+	$(OLDEST_VENV)/bin/python tools/colab_install.py
+	@touch $@
+
+oldest: $(OLDEST_VENV)/.installed
+
+test-oldest: $(OLDEST_VENV)/.installed
+	@mkdir -p outputs/oldest
+	COURSE_MODE=smoke $(OLDEST_VENV)/bin/python -m pytest notebooks --junitxml=outputs/oldest/junit.xml; \
+	  status=$$?; $(OLDEST_VENV)/bin/python tools/oldest_supported.py outputs/oldest/junit.xml tests/oldest_supported.md; \
+	  exit $$status
 
 lint: $(STAMP)
 	$(BIN)/python tools/nbtool.py lint

@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -60,3 +61,84 @@ def test_makefile_has_the_documented_targets():
     out = subprocess.run(["make", "-n", "-C", str(ROOT), "lab", "test", "execute"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "jupyter lab notebooks/" in out.stdout and "COURSE_MODE=smoke" in out.stdout and "nbtool.py execute" in out.stdout
+
+
+# ----------------------------------------------------------------------------- lock file
+
+def _lock():
+    lines = [line for line in (ROOT / "requirements.lock").read_text().splitlines() if line.strip() and not line.startswith("#")]
+    assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*==[^\s=]+", line) for line in lines), "lock lines must be name==version"
+    return {colab_install.normalize(line.split("==")[0]): line.split("==")[1] for line in lines}
+
+
+def test_lock_agrees_with_requirements():
+    lock = _lock()
+    pins = {colab_install.normalize(name): version for name, version in _pins((ROOT / "requirements.txt").read_text().splitlines()).items()}
+    disagree = {name: (pin, lock.get(name)) for name, pin in pins.items() if lock.get(name) != pin}
+    assert not disagree, f"requirements.lock disagrees with requirements.txt (pin, lock): {disagree}; run `make lock`"
+
+
+def test_lock_covers_every_installed_distribution():
+    from importlib.metadata import distributions
+
+    lock = _lock()
+    installed = {colab_install.normalize(d.metadata["Name"]): d.version for d in distributions()}
+    for tool in ("pip", "setuptools", "wheel"):  # pip freeze leaves out the installers themselves
+        installed.pop(tool, None)
+    assert installed == lock, (f"installed but not locked: {sorted(set(installed) - set(lock))}; "
+                               f"locked but not installed: {sorted(set(lock) - set(installed))}; "
+                               f"other versions: {sorted(n for n in set(lock) & set(installed) if lock[n] != installed[n])}")
+
+
+def test_make_install_uses_the_lock():
+    out = subprocess.run(["make", "-n", "-B", "-C", str(ROOT), "install", "VENV=/nonexistent/venv"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "-r requirements.txt -c requirements.lock" in out.stdout
+
+
+# ----------------------------------------------------------------------------- Makefile refusals
+
+def _fake_python(tmp_path, version, venv_fails=False):
+    """A stand-in interpreter: reports `version`, and fails `-m venv` when asked to."""
+    script = tmp_path / "fakepython"
+    venv = 'echo "Error: ensurepip is not available" >&2; exit 1' if venv_fails else 'mkdir -p "$3/bin"; exit 0'
+    script.write_text(f'#!/bin/sh\nif [ "$1" = "-c" ]; then echo {version}; exit 0; fi\n'
+                      f'if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then {venv}; fi\necho "unexpected: $*" >&2; exit 3\n')
+    script.chmod(0o755)
+    return script
+
+
+def _make(tmp_path, python, target="install"):
+    venv = tmp_path / "venv"
+    out = subprocess.run(["make", "-C", str(ROOT), target, f"PYTHON={python}", f"VENV={venv}", f"LOCK_VENV={tmp_path / 'lockvenv'}"],
+                         capture_output=True, text=True, timeout=60)
+    return out, venv
+
+
+@pytest.mark.parametrize("version, advice", [
+    ("3.10", "the course needs Python 3.11, 3.12 or 3.13"),
+    ("3.14", "TensorFlow 2.21 has no wheels for it yet"),
+    ("3.15", "TensorFlow 2.21 has no wheels for it yet"),
+])
+@pytest.mark.parametrize("target", ["install", "lock"])
+def test_makefile_refuses_unsupported_python(tmp_path, version, advice, target):
+    out, venv = _make(tmp_path, _fake_python(tmp_path, version), target)
+    assert out.returncode != 0
+    assert f"is Python {version}" in out.stderr and advice in out.stderr and "PYTHON=python3.1" in out.stderr
+    assert "Platforms and Python versions" in out.stderr and "pip" not in out.stdout
+    assert not venv.exists() and not (tmp_path / "lockvenv").exists()
+
+
+def test_makefile_explains_a_missing_venv_module(tmp_path):
+    out, venv = _make(tmp_path, _fake_python(tmp_path, "3.12", venv_fails=True))
+    assert out.returncode != 0
+    assert "ensurepip is not available" in out.stderr  # Python's own message, then ours
+    assert "sudo apt install python3-venv" in out.stderr and "python3.12-venv" in out.stderr
+    assert not venv.exists()
+
+
+def test_makefile_accepts_supported_python(tmp_path):
+    # 3.13 passes the check and creates the venv; the fake then has no pip, which is where this test stops
+    out, venv = _make(tmp_path, _fake_python(tmp_path, "3.13"))
+    assert "is Python" not in out.stderr and "venv module" not in out.stderr
+    assert (venv / "bin").is_dir() and "pip install" in out.stdout
