@@ -52,3 +52,15 @@ def test_check_function_and_arrays(capsys):
     out = capsys.readouterr().out
     assert "expected shape (3,), got (2,)" in out and "expected an array of numbers" in out
     assert "task: expected a function, got str" in out and "task: expected a function (size, kernel) -> int, got int" in out
+
+
+def test_as_number_rejects_what_is_not_one_finite_number(capsys):
+    assert exercises.as_number("task", np.float32(2.5)) == 2.5
+    assert exercises.as_number("task", np.array([[3.0]])) == 3.0
+    assert exercises.as_number("task", 14.0, whole=True) == 14 and isinstance(exercises.as_number("task", 14.0, whole=True), int)
+    for junk in (14.9, "14", {"modes": 14}, np.arange(3), float("inf"), None):
+        assert exercises.as_number("task", junk, whole=True, hint="Count the modes.") is None
+    out = capsys.readouterr().out.splitlines()
+    assert all(line.startswith("❌ task: ") and line.endswith("Count the modes.") for line in out) and len(out) == 6
+    assert "got 14.9, expected a whole number" in out[0]  # not truncated to 14
+    assert "got str" in out[1] and "got dict" in out[2] and "array of shape (3,)" in out[3] and "got inf" in out[4]

@@ -122,3 +122,27 @@ def as_float_array(what: str, result: Any, shape: tuple) -> np.ndarray | None:
         report(False, f"{what}: expected shape {shape}, got {array.shape}")
         return None
     return array
+
+
+def as_number(what: str, result: Any, *, whole: bool = False, hint: str = "") -> float | None:
+    """A learner's result as one finite float (an int when ``whole``), or None after saying what is wrong.
+
+    Arrays with more than one value, strings, dicts, NaN and infinity are reported, never raised;
+    with ``whole=True`` a value such as 14.9 is rejected rather than truncated to 14.
+    Example: ``value = as_number(what, result, whole=True); if value is None: return False``
+    """
+    array = None if isinstance(result, (str, bytes, dict)) else to_array(result, "float64")
+    if array is None or array.size != 1:
+        shown = type(result).__name__ if array is None else f"an array of shape {array.shape}"
+        report(False, f"{what}: expected one number, got {shown}. {hint}".strip())
+        return None
+    value = float(array.reshape(()))
+    if not np.isfinite(value):
+        report(False, f"{what}: got {value}, expected a finite number. {hint}".strip())
+        return None
+    if whole:
+        if value != round(value):
+            report(False, f"{what}: got {value:g}, expected a whole number (a count or a size). {hint}".strip())
+            return None
+        return int(round(value))
+    return value

@@ -16,6 +16,7 @@ import numpy as np
 from . import as_float_array as _as_float_array
 from . import attempt as _attempt
 from . import report
+from . import to_array as _to_array
 
 # ----------------------------------------------------------------------------- references
 
@@ -52,21 +53,14 @@ def reference_shift_image(image, dx: int, dy: int) -> np.ndarray:
     return shifted
 
 
-# ----------------------------------------------------------------------------- helpers
-
-
-
-
-
-
 # ----------------------------------------------------------------------------- checkers
 
 
 def check_sample_categorical(sample_categorical: Callable | None) -> bool:
     """Exercise 1: ``sample_categorical(probabilities, uniforms)`` returns one index per uniform number."""
     what = "Exercise 1 · sampling from a categorical distribution"
-    probabilities = np.array([0.1, 0.0, 0.6, 0.3])
-    uniforms = np.array([0.05, 0.12, 0.15, 0.5, 0.69, 0.71, 0.99, 0.02])
+    probabilities = np.array([0.25, 0.0, 0.5, 0.25])  # cumulative sums 0.25, 0.25, 0.75, 1 (exact in floating point)
+    uniforms = np.array([0.05, 0.25, 0.3, 0.5, 0.74, 0.75, 0.99, 0.0, 0.8])  # 0.25 and 0.75 sit exactly on a boundary
     status, result = _attempt(what, sample_categorical, probabilities.copy(), uniforms.copy())
     if status != "ok":
         return False
@@ -74,11 +68,27 @@ def check_sample_categorical(sample_categorical: Callable | None) -> bool:
     if given is None:
         return False
     expected = reference_sample_categorical(probabilities, uniforms)
+    if not np.all(np.isfinite(given)) or not np.array_equal(given, np.round(given)):
+        return report(False, f"{what}: expected integer indices (0 to {len(probabilities) - 1}), got {np.round(given, 3).tolist()}. "
+                             "Return the index k chosen for each u, not u itself or a probability.")
+    for offset in (1, -1):
+        if np.array_equal(given, expected + offset):
+            return report(False, f"{what}: every index is off by one ({given.astype(int).tolist()} instead of {expected.tolist()}). "
+                                 "Index k is the number of cumulative sums that are <= u, counted from 0.")
+    if np.any((given < 0) | (given >= len(probabilities))):
+        return report(False, f"{what}: indices must lie in 0..{len(probabilities) - 1}, got {given.astype(int).tolist()}.")
     if np.any(given == 1):
         return report(False, f"{what}: you returned index 1, whose probability is 0. "
                              "A symbol with probability 0 must never be drawn; compare u with the cumulative sum.")
     if np.array_equal(given, expected):
         return report(True, f"{what}: correct. Index k is drawn when cumsum[k-1] <= u < cumsum[k], so it comes up with probability p[k].")
+    cumulative = np.cumsum(probabilities)
+    if np.array_equal(given, np.searchsorted(cumulative, uniforms, side="left")):
+        return report(False, f"{what}: wrong where u is exactly equal to a cumulative sum (u = 0.25 or 0.75): there "
+                             "cumsum[k-1] <= u < cumsum[k] picks the NEXT index. Use np.searchsorted(..., side='right'), or count cumsum <= u.")
+    if np.all(given == np.argmax(probabilities)):
+        return report(False, f"{what}: you always return the most likely index {np.argmax(probabilities)}; "
+                             "that is the mode, not a sample. Use each u to pick an index.")
     return report(False, f"{what}: for u = {uniforms.tolist()} expected indices {expected.tolist()}, got {given.astype(int).tolist()}. "
                          "Hint: np.cumsum(probabilities), then count how many cumulative values are <= u (np.searchsorted(..., side='right')).")
 
@@ -95,17 +105,38 @@ def check_fit_transition_matrix(fit_transition_matrix: Callable | None) -> bool:
     if given is None:
         return False
     expected = reference_fit_transition_matrix(sequence, num_states)
+    seen = slice(0, 4)  # the states with data
     if np.allclose(given, expected, atol=1e-9):
         return report(True, f"{what}: correct. Each row is P(next state | current state); e.g. after state 1 come "
                             f"{np.round(expected[1], 2).tolist()}, and the unseen state 4 gets a uniform row.")
     if not np.all(np.isfinite(given)):
         return report(False, f"{what}: your matrix holds NaN or infinity: state 4 never occurs, so its row of counts sums to 0 "
                              "and dividing by it fails. Give such a row the uniform distribution 1 / num_states.")
-    if np.allclose(given[:4], given[:4].round()) and given.max() > 1:
+    if np.allclose(given[seen], given[seen].round()) and given.max() > 1:
         return report(False, f"{what}: these look like raw counts; divide each row by its sum so it becomes a probability distribution.")
-    if np.allclose(given.T[:4], expected[:4]) or (np.allclose(given.sum(axis=0), 1) and not np.allclose(given.sum(axis=1), 1)):
+    if np.allclose(given.T[seen], expected[seen]) or (np.allclose(given.sum(axis=0), 1) and not np.allclose(given.sum(axis=1), 1)):
         return report(False, f"{what}: your columns sum to 1, but each ROW (the current state) must: counts[current, next], normalised along axis=1.")
-    if np.allclose(given[:4], expected[:4]):
+    if np.isclose(given.sum(), 1.0):
+        return report(False, f"{what}: the whole matrix sums to 1; normalise each row separately, so that row i is P(next | current = i).")
+    reversed_pairs = reference_fit_transition_matrix(sequence[::-1], num_states)
+    wrapped = reference_fit_transition_matrix(np.append(sequence, sequence[0]), num_states)
+    if np.allclose(given[seen], reversed_pairs[seen]) or np.allclose(given[seen], wrapped[seen]):
+        # on this sequence the two mistakes give the same rows; a short probe sequence tells them apart
+        probe = np.array([0, 1, 2, 2])
+        status, on_probe = _attempt(what, fit_transition_matrix, probe.copy(), 3)
+        on_probe = _to_array(on_probe, "float64") if status == "ok" else None
+        if on_probe is not None and on_probe.shape == (3, 3) and np.allclose(on_probe, reference_fit_transition_matrix(probe[::-1], 3)):
+            return report(False, f"{what}: you counted the pairs the wrong way round (counts[next, current]); row i must hold what "
+                                 "FOLLOWS state i: counts[sequence[t], sequence[t + 1]].")
+        if on_probe is not None and on_probe.shape == (3, 3) and np.allclose(on_probe, reference_fit_transition_matrix(np.append(probe, 0), 3)):
+            return report(False, f"{what}: you counted one pair too many, from the last state back to the first (np.roll wraps "
+                                 "around); only the len(sequence) - 1 consecutive pairs count.")
+    counts = np.zeros((num_states, num_states))
+    np.add.at(counts, (sequence[:-1], sequence[1:]), 1)
+    if np.allclose(given, (counts + 1) / (counts + 1).sum(axis=1, keepdims=True)):
+        return report(False, f"{what}: you added a pseudo-count to every pair; the maximum-likelihood estimate uses the raw "
+                             "counts (only the unseen state 4 gets a uniform row).")
+    if np.allclose(given[seen], expected[seen]):
         return report(False, f"{what}: the visited states are right, but the never-seen state 4 should get a uniform row "
                              f"({1 / num_states:.2f} each), got {np.round(given[4], 3).tolist()}.")
     return report(False, f"{what}: row 1 (what follows state 1) should be {np.round(expected[1], 3).tolist()}, got {np.round(given[1], 3).tolist()}. "
@@ -127,11 +158,20 @@ def check_shift_image(shift_image: Callable | None) -> bool:
         expected = reference_shift_image(image, dx, dy)
         if np.array_equal(given, expected):
             continue
+        covered = reference_shift_image(np.ones_like(image), dx, dy) > 0  # the pixels that receive image content
+        case = f"with dx={dx}, dy={dy}"
+        if np.array_equal(given, image):
+            return report(False, f"{what}: {case} the image did not move; copy it into a zero image at the shifted position.")
         if np.array_equal(given, np.roll(np.roll(image, dy, axis=0), dx, axis=1)):
-            return report(False, f"{what}: with dx={dx}, dy={dy} the pixels that leave one side come back on the other "
+            return report(False, f"{what}: {case} the pixels that leave one side come back on the other "
                                  "(np.roll wraps around). A shifted digit should get an empty (0) border instead.")
-        if np.array_equal(given, reference_shift_image(image, -dx, -dy)) or np.array_equal(given, reference_shift_image(image, dy, dx)):
-            return report(False, f"{what}: with dx={dx}, dy={dy} the image moved the wrong way; dx moves right (columns), dy moves down (rows).")
-        return report(False, f"{what}: with dx={dx}, dy={dy} the result differs from the expected shifted image. "
+        if np.array_equal(given, reference_shift_image(image, -dx, -dy)):
+            return report(False, f"{what}: {case} the image moved the wrong way; positive dx moves right, positive dy moves down.")
+        if np.array_equal(given, reference_shift_image(image, dy, dx)):
+            return report(False, f"{what}: {case} you swapped dx and dy; dx moves along the columns (axis 1), dy along the rows (axis 0).")
+        if np.array_equal(given[covered], expected[covered]):
+            return report(False, f"{what}: {case} the content moved correctly, but the uncovered border must be 0, got values "
+                                 f"{np.unique(given[~covered])[:5].tolist()} there.")
+        return report(False, f"{what}: {case} the result differs from the expected shifted image. "
                              "Hint: start from np.zeros_like(image) and copy the overlapping block.")
     return report(True, f"{what}: correct for shifts {cases}: content moves, the uncovered border is 0, nothing wraps around.")

@@ -15,8 +15,9 @@ from collections.abc import Callable
 import numpy as np
 
 from . import as_float_array as _as_float_array
+from . import as_number as _as_number
 from . import attempt as _attempt
-from . import report
+from . import report, to_array
 
 # ----------------------------------------------------------------------------- references
 
@@ -57,13 +58,6 @@ def reference_gmm_average_log_likelihood(points, weights, means, covariances) ->
     return float(np.mean(top[:, 0] + np.log(np.exp(log_terms - top).sum(axis=1))))
 
 
-# ----------------------------------------------------------------------------- helpers
-
-
-
-
-
-
 # ----------------------------------------------------------------------------- checkers
 
 
@@ -74,20 +68,30 @@ def check_bits_per_character(bits_per_character: Callable | None) -> bool:
     status, result = _attempt(what, bits_per_character, probabilities.copy())
     if status != "ok":
         return False
-    given = _as_float_array(what, result, ())
-    if given is None:
+    value = _as_number(what, result, hint="Average -log2 p over the characters: one number for the whole text.")
+    if value is None:
         return False
     expected = reference_bits_per_character(probabilities)
-    value = float(given)
+    wrong = [
+        (expected * math.log(2), "is in nats (natural log). Divide by ln 2, or use np.log2, to get bits."),
+        (expected * math.log10(2), "uses log base 10; bits need log base 2 (np.log2)."),
+        (-expected, "has the wrong sign: log p is negative, the code length -log2 p is positive."),
+        (expected * len(probabilities), "is the total over all characters; divide by their number for the average."),
+        (2 ** expected, "is the perplexity 2 ** bits; report the bits themselves."),
+        (float(-np.mean(probabilities * np.log2(probabilities))), "weights each term by p; the probabilities already belong to "
+                                                                   "the characters that really came next, so just average -log2 p."),
+    ]
     if math.isclose(value, expected, rel_tol=1e-6):
         return report(True, f"{what}: correct ({expected:.4f} bits). A perfect model scores 0; the uniform model over 27 symbols scores log2(27) = 4.75.")
-    if math.isclose(value, expected * math.log(2), rel_tol=1e-6):
-        return report(False, f"{what}: {value:.4f} is in nats (natural log). Divide by ln 2, or use np.log2, to get bits.")
-    if math.isclose(value, -expected, rel_tol=1e-6):
-        return report(False, f"{what}: {value:.4f} has the wrong sign: log p is negative, the code length -log2 p is positive.")
-    if math.isclose(value, expected * len(probabilities), rel_tol=1e-6):
-        return report(False, f"{what}: {value:.4f} is the total over all characters; divide by their number for the average.")
+    for wrong_value, message in wrong:
+        if math.isclose(value, wrong_value, rel_tol=1e-6):
+            return report(False, f"{what}: {value:.4f} {message}")
     return report(False, f"{what}: got {value:.4f}, expected {expected:.4f}. Hint: the mean of -log2(p).")
+
+
+def _softmax_rows(values: np.ndarray) -> np.ndarray:
+    shifted = np.exp(values - values.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
 def check_apply_temperature(apply_temperature: Callable | None) -> bool:
@@ -105,11 +109,19 @@ def check_apply_temperature(apply_temperature: Callable | None) -> bool:
         expected = reference_apply_temperature(probabilities, temperature)
         if np.allclose(given, expected, atol=1e-6):
             continue
+        at = f"at T={temperature}"
         if not np.allclose(given.sum(axis=1), 1.0, atol=1e-6):
-            return report(False, f"{what}: at T={temperature} the rows do not sum to 1 (sums {np.round(given.sum(axis=1), 4).tolist()}); renormalise.")
+            return report(False, f"{what}: {at} the rows do not sum to 1 (sums {np.round(given.sum(axis=1), 4).tolist()}); "
+                                 "renormalise each row (sum over axis=-1, keepdims=True).")
+        if np.allclose(given, probabilities, atol=1e-6):
+            return report(False, f"{what}: {at} the distribution did not change. Temperature acts on log-probabilities, "
+                                 "p ** (1 / T); dividing the probabilities themselves by T cancels out when you renormalise.")
+        if np.allclose(given, _softmax_rows(probabilities / temperature), atol=1e-6):
+            return report(False, f"{what}: {at} you applied softmax to probabilities / T; softmax expects logits, so take "
+                                 "np.log(probabilities) first (softmax(log p / T) = p ** (1 / T), renormalised).")
         if np.allclose(given, reference_apply_temperature(probabilities, 1 / temperature), atol=1e-6):
-            return report(False, f"{what}: at T={temperature} the effect is reversed: use p ** (1 / T), so that T < 1 sharpens and T > 1 flattens.")
-        return report(False, f"{what}: at T={temperature} expected {np.round(expected[0], 4).tolist()} for the first row, "
+            return report(False, f"{what}: {at} the effect is reversed: use p ** (1 / T), so that T < 1 sharpens and T > 1 flattens.")
+        return report(False, f"{what}: {at} expected {np.round(expected[0], 4).tolist()} for the first row, "
                              f"got {np.round(given[0], 4).tolist()}. Hint: p ** (1 / T), divided by its row sum.")
     return report(True, f"{what}: correct. T=1 keeps the model's distribution, T<1 sharpens it towards the likeliest character, T>1 flattens it towards uniform.")
 
@@ -135,9 +147,30 @@ def check_add_k_probabilities(add_k_probabilities: Callable | None) -> bool:
                                  "so that an unseen pair costs finitely many bits instead of infinity.")
         if np.isclose(given.sum(), 1.0):
             return report(False, f"{what}: the whole matrix sums to 1; normalise each row separately (axis=1, keepdims=True).")
+        if np.allclose(given, (counts + k) / counts.sum(axis=1, keepdims=True)):
+            return report(False, f"{what}: the rows sum to more than 1: you added k to the counts but not to the denominator; "
+                                 "divide by the row sum of counts + k (that is, row total + V * k).")
+        if k != 1.0 and np.allclose(given, reference_add_k_probabilities(counts, 1.0)):
+            return report(False, f"{what}: at k={k} you added 1; use the argument k (add-one smoothing is only the case k = 1).")
         return report(False, f"{what}: at k={k} expected first row {np.round(expected[0], 4).tolist()}, got {np.round(given[0], 4).tolist()}. "
                              "Hint: (counts + k) / (counts + k).sum(axis=1, keepdims=True).")
     return report(True, f"{what}: correct. Every row sums to 1 and no pair has probability 0.")
+
+
+def _gmm_variant(points, weights, means, covariances, *, weighted=True, two_pi=True, log_det=True, inverse=True, combine="logsumexp"):
+    """The average log-likelihood computed with one of the usual mistakes switched on (for the checker's hints)."""
+    log_terms = []
+    for weight, mean, covariance in zip(weights, means, covariances):
+        centred = points - mean
+        metric = np.linalg.inv(covariance) if inverse else covariance
+        mahalanobis = np.sum(centred @ metric * centred, axis=1)
+        constant = (np.linalg.slogdet(covariance)[1] if log_det else 0.0) + (2 * math.log(2 * math.pi) if two_pi else 0.0)
+        log_terms.append((math.log(weight) if weighted else 0.0) - 0.5 * (mahalanobis + constant))
+    log_terms = np.stack(log_terms, axis=1)
+    if combine == "max":
+        return float(np.mean(log_terms.max(axis=1)))
+    top = log_terms.max(axis=1, keepdims=True)
+    return float(np.mean(top[:, 0] + np.log(np.exp(log_terms - top).sum(axis=1))))
 
 
 def check_gmm_log_likelihood(gmm_average_log_likelihood: Callable | None) -> bool:
@@ -151,20 +184,30 @@ def check_gmm_log_likelihood(gmm_average_log_likelihood: Callable | None) -> boo
     status, result = _attempt(what, gmm_average_log_likelihood, points.copy(), weights.copy(), means.copy(), covariances.copy())
     if status != "ok":
         return False
-    given = _as_float_array(what, result, ())
-    if given is None:
-        report(False, f"{what}: expected one finite number; if you got -inf, the far-away point underflowed: use the log-sum-exp trick.")
+    array = to_array(result, "float64")
+    if array is not None and array.size == 1 and not np.isfinite(array).all():
+        return report(False, f"{what}: got {float(array.reshape(())):g}: the far-away point's density underflows to 0 and its log "
+                             "to -inf. Stay in log space: log w_k + log N(x | k) per component, then log-sum-exp (subtract the max).")
+    value = _as_number(what, result, hint="Return the average log-likelihood over all points as one number.")
+    if value is None:
         return False
     expected = reference_gmm_average_log_likelihood(points, weights, means, covariances)
-    value = float(given)
-    near = reference_gmm_average_log_likelihood(points[:-1], weights, means, covariances)
     if math.isclose(value, expected, rel_tol=1e-5):
         return report(True, f"{what}: correct ({expected:.4f} nats per point), and the far-away point did not underflow.")
-    if math.isclose(value, -expected, rel_tol=1e-5):
-        return report(False, f"{what}: {value:.4f} has the wrong sign; report the log-likelihood (higher is better), not the loss.")
-    if math.isclose(value, expected * len(points), rel_tol=1e-5):
-        return report(False, f"{what}: {value:.4f} is the total; average over the points.")
-    if math.isclose(value, near, rel_tol=1e-5):
-        return report(False, f"{what}: the far-away point was dropped; keep every point.")
+    args = (points, weights, means, covariances)
+    wrong = [
+        (-expected, "has the wrong sign; report the log-likelihood (higher is better), not the loss."),
+        (expected * len(points), "is the total; average over the points."),
+        (expected / math.log(2), "is in bits; the exercise asks for nats (natural log)."),
+        (reference_gmm_average_log_likelihood(points[:-1], *args[1:]), "leaves out the far-away point; keep every point."),
+        (_gmm_variant(*args, weighted=False), "ignores the mixture weights: add log w_k to each component's log-density."),
+        (_gmm_variant(*args, two_pi=False), "lacks the normalising constant: each 2-D Gaussian has -log(2 pi) in its log-density."),
+        (_gmm_variant(*args, log_det=False), "lacks -0.5 * log det Sigma_k in each component's log-density."),
+        (_gmm_variant(*args, inverse=False), "uses Sigma_k where the inverse belongs: the Mahalanobis term is (x - mu)^T Sigma^-1 (x - mu)."),
+        (_gmm_variant(*args, combine="max"), "keeps only the best component per point (max); a mixture adds the components: log-sum-exp."),
+    ]
+    for wrong_value, message in wrong:
+        if math.isclose(value, wrong_value, rel_tol=1e-5):
+            return report(False, f"{what}: {value:.4f} {message}")
     return report(False, f"{what}: got {value:.4f}, expected {expected:.4f}. Hint: for each component, log w_k + log N(x | mu_k, Sigma_k) "
                          "(with -0.5 * log det Sigma_k and -log(2 pi) in 2-D), then log-sum-exp over components, then the mean.")

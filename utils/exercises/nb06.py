@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import attempt, check_function, report
+from . import as_number, attempt, check_function, report, to_array
 
 
 def check_transposed_size(function) -> bool:
@@ -17,10 +17,24 @@ def check_transposed_size(function) -> bool:
         status, value = attempt(what, function, size, kernel, stride)
         if status != "ok":
             return False
-        if int(np.asarray(value)) != size * stride:
-            return report(False, f"{what}: for size {size}, kernel {kernel}, stride {stride} you gave {value}, Keras gives "
-                                 f"{size * stride}. With padding='same' the kernel size does not change the output size: "
-                                 "each input pixel spreads into a stride x stride block.")
+        case = f"for size {size}, kernel {kernel}, stride {stride}"
+        number = as_number(what, value, hint=f"Return the output height as one whole number ({case} Keras gives {size * stride}).")
+        if number is None:
+            return False
+        if number == size * stride:
+            continue
+        if number != round(number):
+            return report(False, f"{what}: {case} you gave {number:g}; a size is a whole number of pixels, Keras gives {size * stride}.")
+        wrong = [
+            ((size - 1) * stride + kernel, "That is the size with padding='valid'; with padding='same' the kernel size drops out."),
+            (-(-size // stride), "That is the output of a (downsampling) Conv2D; a transposed convolution multiplies by the stride."),
+            (size * kernel, "The stride sets the growth, not the kernel size: size * stride."),
+            (size, "The size must grow: each input pixel spreads into a stride x stride block."),
+        ]
+        hint = next((message for wrong_value, message in wrong if number == wrong_value),
+                    "With padding='same' the kernel size does not change the output size: each input pixel spreads into a "
+                    "stride x stride block.")
+        return report(False, f"{what}: {case} you gave {number:g}, Keras gives {size * stride}. {hint}")
     return report(True, f"{what}: correct: size x stride, so 7 -> 14 -> 28 takes two stride-2 layers.")
 
 
@@ -30,16 +44,35 @@ def check_to_unit_range(function) -> bool:
     verdict = check_function(what, function, "images -> images")
     if verdict is not None:
         return verdict
-    values = np.array([-1.0, -0.5, 0.0, 0.5, 1.0], "float32").reshape(1, 5, 1, 1)
-    status, result = attempt(what, function, values)
-    if status != "ok":
-        return False
-    result = np.asarray(result, "float64")
-    if result.shape != values.shape:
-        return report(False, f"{what}: the shape changed from {values.shape} to {result.shape}")
-    if not np.allclose(result.ravel(), [0, 0.25, 0.5, 0.75, 1.0], atol=1e-5):
-        return report(False, f"{what}: -1, -0.5, 0, 0.5, 1 became {np.round(result.ravel(), 3).tolist()}; expected "
-                             "0, 0.25, 0.5, 0.75, 1 (shift by 1, then halve).")
+    # a batch spanning the whole range, then a dark batch that does not (a per-batch rescaling would stretch it)
+    for values in ([-1.0, -0.5, 0.0, 0.5, 1.0], [-1.0, -0.9, -0.8, -0.6, -0.5]):
+        images = np.array(values, "float32").reshape(1, 5, 1, 1)
+        status, result = attempt(what, function, images.copy())
+        if status != "ok":
+            return False
+        array = to_array(result, "float64") if not isinstance(result, str) else None
+        if array is None:
+            return report(False, f"{what}: expected an array of images, got {type(result).__name__}")
+        result = array
+        if result.shape != images.shape:
+            return report(False, f"{what}: the shape changed from {images.shape} to {result.shape}")
+        expected = (images.astype("float64") + 1) / 2
+        if np.allclose(result, expected, atol=1e-5):
+            continue
+        given = result.ravel()
+        wrong = [
+            (images, "the values are unchanged; shift by 1, then halve: (x + 1) / 2."),
+            (images / 2, "halving alone gives [-0.5, 0.5]; shift by 1 first: (x + 1) / 2."),
+            (images + 1, "shifting alone gives [0, 2]; halve as well: (x + 1) / 2."),
+            (np.clip(images, 0, 1), "clipping throws away every negative value; rescale instead: (x + 1) / 2."),
+            (expected * 255, "that is [0, 255]; the metrics expect pixels in [0, 1]: (x + 1) / 2."),
+            ((images - images.min()) / (images.max() - images.min()), "you rescaled by the batch's own minimum and maximum, so a "
+             "dark batch comes out as bright as any other; the map must be fixed: (x + 1) / 2."),
+        ]
+        hint = next((message for wrong_value, message in wrong if np.allclose(given, np.ravel(wrong_value), atol=1e-5)),
+                    "expected (x + 1) / 2.")
+        return report(False, f"{what}: {np.round(images.ravel().astype('float64'), 3).tolist()} became {np.round(given, 3).tolist()}; "
+                             f"expected {np.round(expected.ravel(), 3).tolist()}: {hint}")
     return report(True, f"{what}: correct; the metrics reject images outside [0, 1], so this step matters.")
 
 
@@ -51,14 +84,23 @@ def check_ema_update(function) -> bool:
         return verdict
     average, new = np.array([1.0, 2.0, -1.0]), np.array([3.0, 2.0, 1.0])
     for decay in (0.9, 0.5, 0.999):
-        status, result = attempt(what, function, average, new, decay)
+        status, result = attempt(what, function, average.copy(), new.copy(), decay)  # copies: an in-place update is fine
         if status != "ok":
             return False
+        result = to_array(result, "float64") if not isinstance(result, str) else None
+        if result is None or result.shape != average.shape:
+            return report(False, f"{what}: expected an array of shape {average.shape}, got "
+                                 f"{'a non-array' if result is None else result.shape}")
         expected = decay * average + (1 - decay) * new
-        if not np.allclose(np.asarray(result, "float64"), expected, atol=1e-6):
-            swapped = (1 - decay) * average + decay * new
-            hint = (" The weights are swapped: the *old average* keeps the large share `decay`."
-                    if np.allclose(np.asarray(result, "float64"), swapped, atol=1e-6) else "")
-            return report(False, f"{what}: decay {decay} gave {np.round(np.asarray(result, 'float64'), 4).tolist()}, "
-                                 f"expected {np.round(expected, 4).tolist()}.{hint}")
+        if np.allclose(result, expected, atol=1e-6):
+            continue
+        wrong = [
+            ((1 - decay) * average + decay * new, "The weights are swapped: the *old average* keeps the large share `decay`."),
+            (new, "You returned the new weights; the average moves only a (1 - decay) step towards them."),
+            (average, "You returned the old average unchanged; move it a (1 - decay) step towards the new weights."),
+            (0.999 * average + 0.001 * new, "It looks like decay = 0.999 is hard-coded; use the decay argument."),
+        ]
+        hint = next((message for wrong_value, message in wrong if np.allclose(result, wrong_value, atol=1e-6)), "")
+        return report(False, f"{what}: decay {decay} gave {np.round(result, 4).tolist()}, "
+                             f"expected {np.round(expected, 4).tolist()}. {hint}".strip())
     return report(True, f"{what}: correct; with decay 0.999 the average spans roughly the last 1,000 steps.")

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import attempt, check_close, check_function, report
+from . import as_number, attempt, check_function, is_blank, not_attempted, report, to_array
 
 
 def check_linear_critic_penalty(answer) -> bool:
     """Exercise 1: the gradient penalty of the critic f(x) = 3 x_1 + 4 x_2."""
-    return check_close("Exercise 1 (penalty of a linear critic)", answer, 16.0, rtol=1e-3,
-                       hint="The gradient of a . x is a everywhere, with norm |a| = 5; the penalty is (|a| - 1)^2.")
+    what = "Exercise 1 (penalty of a linear critic)"
+    if is_blank(answer):
+        return not_attempted(what)
+    value = as_number(what, answer, hint="The penalty is one number, the same for every point.")
+    if value is None:
+        return False
+    if np.isclose(value, 16.0, rtol=1e-3):
+        return report(True, f"{what}: correct, the gradient is (3, 4) everywhere, its norm 5, and (5 - 1)^2 = 16.")
+    wrong = [
+        (25.0, "that is |gradient|^2; the penalty is (|gradient| - 1)^2: subtract 1 before squaring."),
+        (4.0, "that is |gradient| - 1; square it: (|gradient| - 1)^2."),
+        (5.0, "that is the gradient norm itself; the penalty is (|gradient| - 1)^2."),
+        (36.0, "you used |3| + |4| = 7; the penalty uses the Euclidean norm sqrt(3^2 + 4^2) = 5."),
+        (160.0, "that includes the weight lambda = 10; the exercise asks for the penalty without it."),
+        (0.0, "a linear critic is not automatically 1-Lipschitz: its gradient (3, 4) has norm 5, not 1."),
+    ]
+    hint = next((message for wrong_value, message in wrong if np.isclose(value, wrong_value, rtol=1e-3)),
+                "The gradient of a . x is a everywhere, with norm |a| = 5; the penalty is (|a| - 1)^2.")
+    return report(False, f"{what}: {value:.4g} (expected 16): {hint}")
 
 
 def check_critic_loss(function) -> bool:
@@ -22,16 +39,23 @@ def check_critic_loss(function) -> bool:
     rng = np.random.default_rng(7)
     for _ in range(3):
         real, fake = rng.normal(2.0, 1.0, 6).astype("float32"), rng.normal(-1.0, 1.0, 6).astype("float32")
-        status, value = attempt(what, function, real, fake)
+        status, value = attempt(what, function, real.copy(), fake.copy())
         if status != "ok":
             return False
-        value = float(np.asarray(value))
+        value = as_number(what, value, hint="Average the scores over the batch (tf.reduce_mean): the loss is one number.")
+        if value is None:
+            return False
         expected = float(np.mean(fake) - np.mean(real))
-        if not np.isclose(value, expected, rtol=1e-4, atol=1e-5):
-            hint = (" The sign is flipped: the critic *minimises* this loss, so real scores must enter with a minus."
-                    if np.isclose(value, -expected, rtol=1e-4) else
-                    " No log or sigmoid here: the critic outputs raw scores and the loss is a difference of means.")
-            return report(False, f"{what}: got {value:.4f}, expected {expected:.4f}.{hint}")
+        if np.isclose(value, expected, rtol=1e-4, atol=1e-5):
+            continue
+        wrong = [
+            (-expected, "The sign is flipped: the critic *minimises* this loss, so real scores must enter with a minus."),
+            (float(-np.mean(fake)), "That is the GENERATOR's loss, -E[f(fake)]; the critic's loss also has -E[f(real)]."),
+            (expected * len(real), "That is a sum over the batch; take the means."),
+        ]
+        hint = next((message for wrong_value, message in wrong if np.isclose(value, wrong_value, rtol=1e-4, atol=1e-5)),
+                    "No log or sigmoid here: the critic outputs raw scores and the loss is a difference of means.")
+        return report(False, f"{what}: got {value:.4f}, expected {expected:.4f}. {hint}")
     return report(True, f"{what}: correct; minus this loss estimates the Wasserstein distance (up to the critic's scale).")
 
 
@@ -45,12 +69,19 @@ def check_label_grid(function) -> bool:
         status, value = attempt(what, function, n)
         if status != "ok":
             return False
-        labels = np.asarray(value)
+        labels = to_array(value) if not isinstance(value, str) else None
+        if labels is None or labels.dtype.kind not in "biuf":
+            return report(False, f"{what}: expected an array of integer labels, got {type(value).__name__}")
         expected = np.repeat(np.arange(10), n)
         if labels.shape != expected.shape:
-            return report(False, f"{what}: for n={n} expected {expected.size} labels, got shape {labels.shape}")
+            hint = " Return one flat array (row-major order), e.g. with .ravel()." if labels.size == expected.size else ""
+            return report(False, f"{what}: for n={n} expected {expected.size} labels, got shape {labels.shape}.{hint}")
         if not np.array_equal(labels, expected):
-            hint = " You tiled (0..9, 0..9, ...); each row of the grid needs one digit n times: np.repeat." \
-                if np.array_equal(labels, np.tile(np.arange(10), n)) else ""
-            return report(False, f"{what}: for n={n} got {labels[:12].tolist()}..., expected {expected[:12].tolist()}...{hint}")
+            wrong = [
+                (np.tile(np.arange(10), n), "You tiled (0..9, 0..9, ...); each row of the grid needs one digit n times: np.repeat."),
+                (expected + 1, "The digits are 0..9, not 1..10."),
+                (np.repeat(np.arange(n), 10), "You repeated 0..n-1 ten times each; the labels are the digits 0..9, each repeated n times."),
+            ]
+            hint = next((message for wrong_value, message in wrong if np.array_equal(labels, wrong_value)), "")
+            return report(False, f"{what}: for n={n} got {labels[:12].tolist()}..., expected {expected[:12].tolist()}... {hint}".strip())
     return report(True, f"{what}: correct: row r of the grid shows digit r.")

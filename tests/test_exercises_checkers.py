@@ -1,0 +1,764 @@
+"""Every exercise checker of notebooks 00-09: one table per checker.
+
+For each checker the notebook's own solution (taken from its hidden cell tagged "solution", so this test
+cannot drift from the notebook) must pass, and every typical wrong answer in the checker's table must fail
+with a message that names the mistake. Blank answers say "not attempted"; answers that raise, are not
+functions, or return junk are reported without crashing the notebook.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import json
+import math
+import pathlib
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import utils
+from utils import metrics
+from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09]
+NOTEBOOKS = {module: next((ROOT / "notebooks").glob(f"{module.__name__[-2:]}_*.ipynb")) for module in MODULES}
+# Names a solution cell reads from earlier cells of its notebook (the solution code itself comes from the notebook).
+CONTEXT = {
+    nb07: lambda: {"grid_points": utils.data.make_toy_2d("grid", 128, seed=0, noise=0.05)[0], "NUM_CLASSES": 10},
+}
+
+
+@functools.cache
+def notebook_solutions(module) -> dict[str, object]:
+    """``{checker name: answer}`` from the notebook's solution cells: each cell runs up to its ``assert ex.check_...(answer)``
+    (the lines after it show results on the notebook's data and are skipped), then ``answer`` is evaluated."""
+    cells = json.loads(NOTEBOOKS[module].read_text(encoding="utf-8"))["cells"]
+    solutions = {}
+    for cell in cells:
+        if "solution" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        tree = ast.parse("".join(cell["source"]))
+        for index, statement in enumerate(tree.body):
+            call = statement.test if isinstance(statement, ast.Assert) else None
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and ast.unparse(call.func.value) == "ex":
+                namespace = {"np": np, "tf": tf, "keras": keras, "utils": utils, "ex": module, **CONTEXT.get(module, dict)()}
+                exec(compile(ast.Module(tree.body[:index], []), str(NOTEBOOKS[module]), "exec"), namespace)  # noqa: S102
+                solutions[call.func.attr] = eval(compile(ast.Expression(call.args[0]), "solution", "eval"), namespace)  # noqa: S307
+                break
+    return solutions
+
+
+def _name(checker) -> str:
+    return f"{checker.__module__[-4:]}.{checker.__name__}"
+
+
+# ============================================================================ the tables: (mistake, wrong answer, phrase)
+# ----------------------------------------------------------------------------- notebook 00
+
+
+def _categorical(offset=0, side="right"):
+    return lambda p, u: np.searchsorted(np.cumsum(p), u, side=side) + offset
+
+
+def _transitions(sequence, num_states, *, pairs=None, smoothing=0.0, empty_row="uniform", normalise="rows"):
+    sequence = np.asarray(sequence)
+    current, following = pairs(sequence) if pairs else (sequence[:-1], sequence[1:])
+    counts = np.zeros((num_states, num_states))
+    np.add.at(counts, (current, following), 1)
+    counts += smoothing
+    if normalise == "none":
+        return counts
+    if normalise == "all":
+        return counts / counts.sum()
+    totals = counts.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rows = counts / totals
+    return np.where(totals > 0, rows, {"uniform": 1 / num_states, "zero": 0.0, "nan": np.nan}[empty_row])
+
+
+def _shift(image, dx, dy, fill=0.0):
+    shifted = np.full_like(image, fill)
+    height, width = image.shape
+    shifted[max(dy, 0): height + min(dy, 0), max(dx, 0): width + min(dx, 0)] = \
+        image[max(-dy, 0): height - max(dy, 0), max(-dx, 0): width - max(dx, 0)]
+    return shifted
+
+
+TABLES = {
+    nb00.check_sample_categorical: [
+        ("returns the uniforms unchanged", lambda p, u: u, "integer indices"),
+        ("searchsorted's default side='left'", _categorical(side="left"), "exactly equal to a cumulative sum"),
+        ("off by one (+1)", _categorical(offset=1), "off by one"),
+        ("off by one (-1)", _categorical(offset=-1), "off by one"),
+        ("always the most likely index", lambda p, u: np.full(len(u), np.argmax(p)), "the mode, not a sample"),
+        ("ignores the probabilities", lambda p, u: (np.asarray(u) * len(p)).astype(int), "probability is 0"),
+        ("one index instead of one per u", lambda p, u: 2, "shape"),
+    ],
+    nb00.check_fit_transition_matrix: [
+        ("empty row divides by zero", lambda s, n: _transitions(s, n, empty_row="nan"), "sums to 0"),
+        ("raw counts", lambda s, n: _transitions(s, n, normalise="none"), "raw counts"),
+        ("columns normalised (transposed)", lambda s, n: _transitions(s, n).T, "ROW"),
+        ("empty row left at zero", lambda s, n: _transitions(s, n, empty_row="zero"), "uniform row"),
+        ("pairs counted backwards", lambda s, n: _transitions(s, n, pairs=lambda q: (q[1:], q[:-1])), "wrong way round"),
+        ("wrap-around pair (np.roll)", lambda s, n: _transitions(s, n, pairs=lambda q: (q, np.roll(q, -1))), "one pair too many"),
+        ("whole matrix normalised", lambda s, n: _transitions(s, n, normalise="all"), "whole matrix sums to 1"),
+        ("add-one smoothing", lambda s, n: _transitions(s, n, smoothing=1.0), "pseudo-count"),
+        ("wrong shape", lambda s, n: _transitions(s, n)[:-1], "shape"),
+    ],
+    nb00.check_shift_image: [
+        ("np.roll wraps around", lambda image, dx, dy: np.roll(np.roll(image, dy, axis=0), dx, axis=1), "wraps around"),
+        ("moves the wrong way", lambda image, dx, dy: _shift(image, -dx, -dy), "wrong way"),
+        ("dx and dy swapped", lambda image, dx, dy: _shift(image, dy, dx), "swapped dx and dy"),
+        ("returns the image unchanged", lambda image, dx, dy: image, "did not move"),
+        ("border filled with 1", lambda image, dx, dy: _shift(image, dx, dy, fill=1.0), "border must be 0"),
+        ("transposed image", lambda image, dx, dy: _shift(image, dx, dy).T, "shape"),
+    ],
+}
+
+# ----------------------------------------------------------------------------- notebook 01
+
+
+def _temperature(transform):
+    def answer(p, t):
+        scaled = transform(np.asarray(p), t)
+        return scaled / scaled.sum(axis=1, keepdims=True)
+    return answer
+
+
+def _gmm(weighted=True, two_pi=True, log_det=True, inverse=True, combine="logsumexp"):
+    def average_log_likelihood(points, weights, means, covariances):
+        from scipy.special import logsumexp
+        from scipy.stats import multivariate_normal
+
+        columns = []
+        for weight, mean, covariance in zip(weights, means, covariances):
+            log_density = multivariate_normal(mean, covariance).logpdf(points)
+            if not inverse:  # Sigma where Sigma^-1 belongs in the Mahalanobis term
+                centred = points - mean
+                log_density += 0.5 * np.sum(centred @ np.linalg.inv(covariance) * centred, axis=1)
+                log_density -= 0.5 * np.sum(centred @ covariance * centred, axis=1)
+            log_density += 0.0 if log_det else 0.5 * np.linalg.slogdet(covariance)[1]
+            log_density += 0.0 if two_pi else np.log(2 * np.pi)
+            columns.append(log_density + (np.log(weight) if weighted else 0.0))
+        columns = np.stack(columns, axis=1)
+        return float(np.mean(columns.max(axis=1) if combine == "max" else logsumexp(columns, axis=1)))
+    return average_log_likelihood
+
+
+TABLES |= {
+    nb01.check_bits_per_character: [
+        ("nats", lambda p: -np.mean(np.log(p)), "nats"),
+        ("sign", lambda p: np.mean(np.log2(p)), "sign"),
+        ("total instead of mean", lambda p: -np.sum(np.log2(p)), "total"),
+        ("log base 10", lambda p: -np.mean(np.log10(p)), "base 10"),
+        ("perplexity", lambda p: 2 ** -np.mean(np.log2(p)), "perplexity"),
+        ("weighted by p like an entropy", lambda p: -np.mean(p * np.log2(p)), "weights each term by p"),
+        ("one value per character", lambda p: -np.log2(p), "one number"),
+    ],
+    nb01.check_apply_temperature: [
+        ("reversed: p ** T", _temperature(lambda p, t: p ** t), "reversed"),
+        ("not renormalised", lambda p, t: p ** (1 / t), "sum to 1"),
+        ("normalised over the wrong axis", lambda p, t: p ** (1 / t) / (p ** (1 / t)).sum(axis=0, keepdims=True), "sum to 1"),
+        ("probabilities divided by T", _temperature(lambda p, t: p / t), "did not change"),
+        ("returns the input unchanged", lambda p, t: p, "did not change"),
+        ("softmax of the probabilities", _temperature(lambda p, t: np.exp(p / t)), "softmax expects logits"),
+    ],
+    nb01.check_add_k_probabilities: [
+        ("columns normalised", lambda c, k: (c + k) / (c + k).sum(axis=0, keepdims=True), "ROW"),
+        ("no smoothing", lambda c, k: c / c.sum(axis=1, keepdims=True), "add k"),
+        ("k only in the numerator", lambda c, k: (c + k) / c.sum(axis=1, keepdims=True), "denominator"),
+        ("k hard-coded to 1", lambda c, k: (c + 1) / (c + 1).sum(axis=1, keepdims=True), "use the argument k"),
+        ("whole matrix normalised", lambda c, k: (c + k) / (c + k).sum(), "whole matrix"),
+    ],
+    nb01.check_gmm_log_likelihood: [
+        ("sign", lambda *args: -nb01.reference_gmm_average_log_likelihood(*args), "sign"),
+        ("total", lambda x, w, m, c: nb01.reference_gmm_average_log_likelihood(x, w, m, c) * len(x), "total"),
+        ("bits", lambda *args: nb01.reference_gmm_average_log_likelihood(*args) / math.log(2), "bits"),
+        ("no log-sum-exp: underflow", lambda x, w, m, c: float(np.mean(np.log(np.exp(nb01.reference_gmm_average_log_likelihood(
+            x[-1:], w, m, c)) * np.ones(len(x))))), "log-sum-exp"),
+        ("far point dropped", lambda x, w, m, c: nb01.reference_gmm_average_log_likelihood(x[:-1], w, m, c), "far-away point"),
+        ("weights ignored", _gmm(weighted=False), "weights"),
+        ("no 2 pi constant", _gmm(two_pi=False), "log(2 pi)"),
+        ("no log-determinant", _gmm(log_det=False), "log det"),
+        ("covariance not inverted", _gmm(inverse=False), "inverse"),
+        ("max instead of log-sum-exp", _gmm(combine="max"), "best component"),
+        ("one value per point", lambda x, w, m, c: np.zeros(len(x)), "one number"),
+    ],
+}
+
+# ----------------------------------------------------------------------------- notebook 02
+
+
+def _noise(draw=lambda rng, shape: rng.standard_normal(shape), scale=lambda s: s, clip=(0.0, 1.0), dtype="float32",
+           seeded=True, in_place=False):
+    def add_noise(images, noise_std, seed):
+        rng = np.random.default_rng(seed if seeded else None)
+        noise = scale(noise_std) * draw(rng, np.shape(images))
+        if in_place:
+            images += noise.astype(images.dtype)
+            noisy = images
+        else:
+            noisy = np.asarray(images) + noise
+        return (np.clip(noisy, *clip) if clip else noisy).astype(dtype)
+    return add_noise
+
+
+def _roc(compare):
+    return lambda normal, anomaly: float(np.mean(compare(np.asarray(anomaly)[:, None], np.asarray(normal)[None, :])))
+
+
+def _per_image(function):
+    return lambda a, b: function(np.asarray(a, "float64"), np.asarray(b, "float64"))
+
+
+TABLES |= {
+    nb02.check_add_gaussian_noise: [
+        ("float64 and unclipped", _noise(clip=None, dtype="float64"), "float32"),
+        ("not clipped", _noise(clip=None), "clip"),
+        ("seed ignored", _noise(seeded=False), "same seed"),
+        ("uniform noise of the same spread", _noise(draw=lambda rng, shape: rng.uniform(-math.sqrt(3), math.sqrt(3), shape)),
+         "not Gaussian"),
+        ("uniform noise in [0, 1)", _noise(draw=lambda rng, shape: rng.random(shape)), "mean 0"),
+        ("Laplace noise of the same spread", _noise(draw=lambda rng, shape: rng.laplace(0, 1 / math.sqrt(2), shape)), "heavy-tailed"),
+        ("noise_std hard-coded to 0.1", _noise(scale=lambda s: 0.1), "hard-coded"),
+        ("variance instead of std", _noise(scale=lambda s: s**2), "variance"),
+        ("square root of noise_std", _noise(scale=np.sqrt), "square root"),
+        ("changes the input in place", _noise(in_place=True), "in place"),
+        ("returns the images unchanged", lambda x, s, seed: np.asarray(x, "float32").copy(), "standard deviation"),
+    ],
+    nb02.check_per_image_error: [
+        ("sum over pixels", _per_image(lambda a, b: ((a - b) ** 2).reshape(len(a), -1).sum(axis=1)), "sums over pixels"),
+        ("one number for the batch", _per_image(lambda a, b: np.mean((a - b) ** 2)), "one number per image"),
+        ("root mean squared error", _per_image(lambda a, b: np.sqrt(((a - b) ** 2).reshape(len(a), -1).mean(axis=1))), "square root"),
+        ("absolute error", _per_image(lambda a, b: np.abs(a - b).reshape(len(a), -1).mean(axis=1)), "ABSOLUTE"),
+        ("difference of means squared", _per_image(lambda a, b: (a.reshape(len(a), -1).mean(1) - b.reshape(len(b), -1).mean(1)) ** 2),
+         "difference of the image means"),
+        ("mean over the batch axis", _per_image(lambda a, b: ((a - b) ** 2).mean(axis=0)), "every axis except the first"),
+        ("keeps the channel axis", _per_image(lambda a, b: ((a - b) ** 2).mean(axis=(1, 2))), "every axis except the first"),
+    ],
+    nb02.check_roc_auc: [
+        ("ties left out", _roc(lambda a, n: a > n), "Ties count as one half"),
+        ("ties counted as wins", _roc(lambda a, n: a >= n), "not as a whole win"),
+        ("arguments swapped", lambda n, a: float(np.mean(np.asarray(n)[:, None] > np.asarray(a)[None, :])
+                                                 + 0.5 * np.mean(np.asarray(n)[:, None] == np.asarray(a)[None, :])), "argument order"),
+        ("count of pairs, not a probability", lambda n, a: float(np.sum(np.asarray(a)[:, None] > np.asarray(n)[None, :])
+                                                                 + 0.5 * np.sum(np.asarray(a)[:, None] == np.asarray(n)[None, :])),
+         "divide by the number of pairs"),
+        ("one value per pair", lambda n, a: np.asarray(a)[:, None] > np.asarray(n)[None, :], "expected one number"),
+    ],
+}
+
+# ----------------------------------------------------------------------------- notebook 03
+
+
+def _kl(mq, lq, mp, lp):
+    return 0.5 * np.sum(lp - lq + (np.exp(lq) + (mq - mp) ** 2) / np.exp(lp) - 1, axis=1)
+
+
+def _monte_carlo(scale_of=lambda lv: np.exp(0.5 * lv), sign=1.0, reduce=np.sum, seeded=True, drop_two_pi=False):
+    def estimate(mean, log_var, num_samples, seed):
+        epsilon = np.random.default_rng(seed if seeded else None).standard_normal((num_samples, len(mean)))
+        z = mean + scale_of(log_var) * epsilon
+        log_q = reduce(-0.5 * (np.log(2 * np.pi) + log_var + epsilon**2), axis=1)
+        log_p = reduce(-0.5 * ((0.0 if drop_two_pi else np.log(2 * np.pi)) + z**2), axis=1)
+        return float(sign * np.mean(log_q - log_p))
+    return estimate
+
+
+TABLES |= {
+    nb03.check_kl_diagonal_gaussians: [
+        ("p ignored: always against N(0, I)", lambda mq, lq, mp, lp: 0.5 * np.sum(mq**2 + np.exp(lq) - lq - 1, axis=1), "q equal to p"),
+        ("summed over the batch too", lambda *args: _kl(*args).sum(), "shape"),
+        ("summed over the wrong axis", lambda mq, lq, mp, lp: 0.5 * np.sum(lp - lq + (np.exp(lq) + (mq - mp) ** 2) / np.exp(lp) - 1, axis=0),
+         "shape"),
+        ("reversed KL(p || q)", lambda mq, lq, mp, lp: _kl(mp, lp, mq, lq), "not symmetric"),
+        ("factor 1/2 missing", lambda *args: 2 * _kl(*args), "factor 1/2"),
+        ("mean over latent dimensions", lambda *args: _kl(*args) / 3, "SUM"),
+        ("log-variances read as variances", lambda mq, lq, mp, lp: 0.5 * np.sum(np.log(lp) - np.log(lq) + (lq + (mq - mp) ** 2) / lp - 1, axis=1),
+         "LOG-variances"),
+    ],
+    nb03.check_bits_per_pixel: [
+        ("nats per pixel", lambda nats, n: np.asarray(nats) / n, "nats per pixel"),
+        ("multiplied by ln 2", lambda nats, n: np.asarray(nats) * np.log(2) / n, "multiplied by ln 2"),
+        ("bits per image", lambda nats, n: np.asarray(nats) / np.log(2), "divide by the number of pixels"),
+        ("log10(2)", lambda nats, n: np.asarray(nats) / (n * np.log10(2)), "NATURAL log"),
+        ("784 hard-coded", lambda nats, n: np.asarray(nats) / (784 * np.log(2)), "hard-coded"),
+        ("works only for one number", lambda nats, n: nats / (n * math.log(2)) if np.ndim(nats) == 0 else 0.0, "array"),
+    ],
+    nb03.check_monte_carlo_kl: [
+        ("sign flipped", _monte_carlo(sign=-1.0), "flip the sign"),
+        ("closed form instead of sampling", lambda m, lv, n, s: float(0.5 * np.sum(m**2 + np.exp(lv) - lv - 1)), "sample z from q"),
+        ("std = exp(log_var)", _monte_carlo(scale_of=np.exp), "exp(log_var / 2)"),
+        ("mean over dimensions", _monte_carlo(reduce=np.mean), "averaged over the latent dimensions"),
+        ("2 pi only in one density", _monte_carlo(drop_two_pi=True), "log(2 pi)"),
+        ("seed ignored", _monte_carlo(seeded=False), "same seed"),
+        ("one value per sample", lambda m, lv, n, s: np.zeros(n), "one finite number"),
+    ],
+}
+
+# ----------------------------------------------------------------------------- notebook 04
+
+
+def _condition(one_hot=lambda y, k: np.eye(k, dtype="float32")[y], first=False, dtype="float32"):
+    def condition(z, labels, num_classes):
+        parts = [np.asarray(z, "float32"), one_hot(np.asarray(labels), num_classes)]
+        return np.concatenate(parts[::-1] if first else parts, axis=1).astype(dtype)
+    return condition
+
+
+def _per_class(group_by="requested", denominator="requested", empty=np.nan):
+    def accuracy(predicted, requested, num_classes):
+        groups = requested if group_by == "requested" else predicted
+        result = np.full(num_classes, empty, dtype="float64")
+        for digit in range(num_classes):
+            chosen = groups == digit
+            if chosen.any():
+                correct = np.sum(predicted[chosen] == requested[chosen])
+                result[digit] = correct / {"requested": chosen.sum(), "total": len(requested), "none": 1}[denominator]
+        return result
+    return accuracy
+
+
+TABLES |= {
+    nb04.check_condition_latents: [
+        ("one-hot first", _condition(first=True), "one-hot part comes first"),
+        ("float64", _condition(dtype="float64"), "float32"),
+        ("label appended as a number", lambda z, y, k: np.concatenate([z, np.asarray(y, "float32")[:, None]], axis=1),
+         "append its one-hot encoding"),
+        ("one-hot sized by labels.max() + 1", _condition(one_hot=lambda y, k: np.eye(y.max() + 1, dtype="float32")[y]), "labels.max() + 1"),
+        ("10 classes hard-coded", _condition(one_hot=lambda y, k: np.eye(10, dtype="float32")[y]), "num_classes argument"),
+        ("labels off by one", _condition(one_hot=lambda y, k: np.eye(k, dtype="float32")[y - 1]), "one-hot columns are wrong"),
+        ("z returned unchanged", lambda z, y, k: z, "z unchanged"),
+    ],
+    nb04.check_per_class_accuracy: [
+        ("grouped by the predicted label", _per_class(group_by="predicted"), "REQUESTED"),
+        ("0 for a class never requested", _per_class(empty=0.0), "NaN"),
+        ("divided by the total", _per_class(denominator="total"), "not by the total"),
+        ("counts, not shares", _per_class(denominator="none"), "counts of correct"),
+        ("overall accuracy for every class", lambda p, r, k: np.where(np.isin(np.arange(k), r), np.mean(p == r), np.nan), "overall accuracy"),
+        ("10 classes hard-coded", lambda p, r, k: _per_class()(p, r, 10), "one value per class"),
+    ],
+    nb04.check_style_grid_inputs: [
+        ("np.tile and np.repeat swapped", lambda s, k: (np.tile(s, (k, 1)), np.repeat(np.arange(k), len(s))), "np.repeat"),
+        ("latents only, not a pair", lambda s, k: np.repeat(s, k, axis=0), "pair"),
+        ("labels repeated instead of tiled", lambda s, k: (np.repeat(s, k, axis=0), np.repeat(np.arange(k), len(s))), "np.tile"),
+        ("10 classes hard-coded", lambda s, k: (np.repeat(s, 10, axis=0), np.tile(np.arange(10), len(s))), "shape"),
+        ("one-hot labels", lambda s, k: (np.repeat(s, k, axis=0), np.tile(np.eye(k), (len(s), 1))), "shape"),
+    ],
+}
+
+# ----------------------------------------------------------------------------- notebook 05
+
+
+def _d_loss(real_sign=1.0, fake_sign=-1.0, outer=-1.0, reduce=tf.reduce_mean):
+    def loss(real, fake):
+        return float(outer * (reduce(tf.math.log_sigmoid(real_sign * tf.constant(real)))
+                              + reduce(tf.math.log_sigmoid(fake_sign * tf.constant(fake)))))
+    return loss
+
+
+def _covered(factor=3.0, metric="euclidean", count="modes"):
+    def count_covered(samples, modes, std):
+        difference = samples[:, None, :] - modes[None, :, :]
+        distance = {"euclidean": np.sqrt((difference**2).sum(-1)), "box": np.abs(difference).max(-1),
+                    "squared": (difference**2).sum(-1)}[metric]
+        good = distance.min(axis=1) <= factor * std
+        covered = len(np.unique(distance.argmin(axis=1)[good]))
+        return {"modes": covered, "samples": int(good.sum()), "fraction": covered / len(modes)}[count]
+    return count_covered
+
+
+TABLES |= {
+    nb05.check_discriminator_loss: [
+        ("constant", lambda r, f: 0.0, "minus sign"),
+        ("real and fake swapped", _d_loss(real_sign=-1.0, fake_sign=1.0), "swapped"),
+        ("no minus sign", _d_loss(outer=1.0), "sign is flipped"),
+        ("log_sigmoid(fake) for log(1 - D)", _d_loss(fake_sign=1.0), "log_sigmoid(-logits)"),
+        ("sum over the batch", _d_loss(reduce=tf.reduce_sum), "sum over the batch"),
+        ("unstable log(sigmoid)", lambda r, f: float(-np.mean(np.log(1 / (1 + np.exp(-r)))) - np.mean(np.log(1 - 1 / (1 + np.exp(-f))))),
+         "log_sigmoid"),
+        ("one loss per example", lambda r, f: -tf.math.log_sigmoid(r) - tf.math.log_sigmoid(-f), "one number"),
+    ],
+    nb05.check_saturation: [
+        ("pair swapped", (-0.99, -0.01), "swapped"),
+        ("signs flipped", (0.01, 0.99), "signs are flipped"),
+        ("derivatives with respect to D", (-1 / 0.99, -100.0), "with respect to D"),
+        ("minimax gradient wrong", (-0.5, -0.99), "minimax"),
+        ("one number", 0.01, "expected a pair"),
+    ],
+    nb05.check_optimal_discriminator: [
+        ("probability of fake", 0.25, "FAKE"),
+        ("one half", 0.5, "only where p_data = p_g"),
+        ("density ratio", 3.0, "ratio"),
+        ("p_data alone", 0.3, "p_data alone"),
+        ("certain", 1.0, "only where p_g = 0"),
+        ("a pair", (0.3, 0.1), "one number"),
+    ],
+    nb05.check_count_covered: [
+        ("constant 0", lambda s, m, std: 0, "3 std"),
+        ("14.9 for 14: a fraction of a mode", lambda s, m, std: metrics.mode_coverage(s, m, std)["modes_covered"] + 0.9, "whole number"),
+        ("the result dict", lambda s, m, std: metrics.mode_coverage(s, m, std), "one number"),
+        ("fraction of modes", _covered(count="fraction"), "fraction"),
+        ("samples counted", _covered(count="samples"), "count the MODES"),
+        ("within 1 std", _covered(factor=1.0), "not within std"),
+        ("within 2 std", _covered(factor=2.0), "not within 2 * std"),
+        ("per-coordinate distance", _covered(metric="box"), "Euclidean"),
+        ("squared distance", _covered(metric="squared"), "SQUARED"),
+    ],
+}
+
+# ----------------------------------------------------------------------------- notebook 06
+
+TABLES |= {
+    nb06.check_transposed_size: [
+        ("size unchanged", lambda size, kernel, stride: size, "must grow"),
+        ("14.9 for 14", lambda size, kernel, stride: size * stride + 0.9, "whole number"),
+        ("padding='valid' formula", lambda size, kernel, stride: (size - 1) * stride + kernel, "padding='valid'"),
+        ("Conv2D formula", lambda size, kernel, stride: -(-size // stride), "Conv2D"),
+        ("kernel instead of stride", lambda size, kernel, stride: size * kernel, "not the kernel size"),
+        ("the whole output shape", lambda size, kernel, stride: (1, size * stride, size * stride, 1), "one number"),
+        ("14 hard-coded", lambda size, kernel, stride: 14, "Keras gives 28"),
+    ],
+    nb06.check_to_unit_range: [
+        ("unchanged", lambda x: x, "unchanged"),
+        ("halved only", lambda x: np.asarray(x) / 2, "halving alone"),
+        ("shifted only", lambda x: np.asarray(x) + 1, "shifting alone"),
+        ("clipped", lambda x: np.clip(x, 0, 1), "clipping"),
+        ("to [0, 255]", lambda x: (np.asarray(x) + 1) * 127.5, "[0, 255]"),
+        ("min-max rescaled per batch", lambda x: (x - x.min()) / (x.max() - x.min()), "batch's own minimum and maximum"),
+        ("flattened", lambda x: ((np.asarray(x) + 1) / 2).ravel(), "shape changed"),
+    ],
+    nb06.check_ema_update: [
+        ("weights swapped", lambda a, n, d: (1 - d) * np.asarray(a) + d * np.asarray(n), "swapped"),
+        ("returns the new weights", lambda a, n, d: n, "returned the new weights"),
+        ("returns the old average", lambda a, n, d: a, "old average unchanged"),
+        ("decay hard-coded to 0.999", lambda a, n, d: 0.999 * np.asarray(a) + 0.001 * np.asarray(n), "hard-coded"),
+        ("a number, not an array", lambda a, n, d: float(np.mean(d * np.asarray(a) + (1 - d) * np.asarray(n))), "shape"),
+    ],
+}
+
+# ----------------------------------------------------------------------------- notebook 07
+
+TABLES |= {
+    nb07.check_linear_critic_penalty: [
+        ("squared norm, no -1", 25.0, "subtract 1"),
+        ("not squared", 4.0, "square it"),
+        ("the gradient norm", 5.0, "gradient norm itself"),
+        ("L1 norm", 36.0, "Euclidean norm"),
+        ("with lambda = 10", 160.0, "without it"),
+        ("zero", 0.0, "not automatically 1-Lipschitz"),
+        ("per-point penalties", np.full(4, 16.0), "one number"),
+    ],
+    nb07.check_critic_loss: [
+        ("constant", lambda real, fake: 0.0, "No log or sigmoid"),
+        ("sign flipped", lambda real, fake: float(np.mean(real) - np.mean(fake)), "sign is flipped"),
+        ("the generator's loss", lambda real, fake: float(-np.mean(fake)), "GENERATOR"),
+        ("sums", lambda real, fake: float(np.sum(fake) - np.sum(real)), "sum over the batch"),
+        ("no mean", lambda real, fake: fake - real, "one number"),
+        ("cross-entropy from the GAN", lambda real, fake: float(-np.mean(np.log(1 / (1 + np.exp(-real))))
+                                                               - np.mean(np.log(1 / (1 + np.exp(fake))))), "No log or sigmoid"),
+    ],
+    nb07.check_label_grid: [
+        ("np.tile instead of np.repeat", lambda n: np.tile(np.arange(10), n), "np.repeat"),
+        ("digits 1..10", lambda n: np.repeat(np.arange(1, 11), n), "not 1..10"),
+        ("0..n-1 repeated", lambda n: np.repeat(np.arange(n), 10), "digits 0..9"),
+        ("a 10 x n array", lambda n: np.repeat(np.arange(10), n).reshape(10, n), ".ravel()"),
+        ("one row only", lambda n: np.arange(10), "expected"),
+    ],
+}
+
+# ----------------------------------------------------------------------------- notebook 08
+
+
+def _top_k(order=lambda logits: np.argsort(-logits, kind="stable"), count=lambda k: k, fill=-np.inf, probabilities=False):
+    def top_k(logits, k):
+        keep = order(logits)[:count(k)]
+        filtered = np.full_like(logits, fill, dtype="float64")
+        filtered[keep] = logits[keep]
+        if probabilities:
+            filtered = np.exp(filtered - filtered.max())
+            filtered = np.where(np.isin(np.arange(len(logits)), keep), filtered / filtered.sum(), -np.inf)
+        return filtered
+    return top_k
+
+
+def _bpc(axis=-1, stable=True, log=np.log2, reduce=np.mean, pick="rows", sign=-1.0):
+    def bits(logits, targets):
+        logits = np.asarray(logits, "float64")
+        shifted = logits - logits.max(axis=axis, keepdims=True) if stable else logits
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))  # natural log
+        log_probs = log_probs / np.log(2) if log is np.log2 else log_probs
+        chosen = log_probs[np.arange(len(targets)), targets] if pick == "rows" else log_probs[:, targets]
+        return float(sign * reduce(chosen))
+    return bits
+
+
+def _clip(norm_of=lambda gs: np.sqrt(sum(np.sum(g**2) for g in gs)), per_tensor=False, always=False, report_after=False):
+    def clip(gradients, max_norm):
+        norm = norm_of(gradients)
+        if per_tensor:
+            clipped = [g * min(1.0, max_norm / np.linalg.norm(g)) for g in gradients]
+        else:
+            clipped = [g * (max_norm / norm if always else min(1.0, max_norm / norm)) for g in gradients]
+        return clipped, (np.sqrt(sum(np.sum(g**2) for g in clipped)) if report_after else norm)
+    return clip
+
+
+def _candidates(start=lambda length: length - 1, stop=lambda text, t: t, shift=1, length_of=lambda length: length):
+    def candidates(text, t, length):
+        length = length_of(length)
+        last = text[t - length + 1:t + 1]
+        return {text[j + shift] for j in range(start(length), stop(text, t)) if text[j - length + 1:j + 1] == last}
+    return candidates
+
+
+TABLES |= {
+    nb08.check_top_k: [
+        ("keeps everything", lambda logits, k: logits, "exactly"),
+        ("others set to 0, not -inf", _top_k(fill=0.0), "-np.inf"),
+        ("k + 1 kept", _top_k(count=lambda k: k + 1), "exactly"),
+        ("k - 1 kept", _top_k(count=lambda k: k - 1), "exactly"),
+        ("k smallest kept", _top_k(order=lambda logits: np.argsort(logits, kind="stable")), "SMALLEST"),
+        ("probabilities returned", _top_k(probabilities=True), "returned probabilities"),
+        ("a string", lambda logits, k: "top", "expected an array"),
+        ("raises", lambda logits, k: 1 / 0, "ZeroDivisionError"),
+    ],
+    nb08.check_bits_per_char: [
+        ("nats", _bpc(log=np.log), "nats"),
+        ("sign flipped", _bpc(sign=1.0), "sign is flipped"),
+        ("total over positions", _bpc(reduce=np.sum), "total over positions"),
+        ("softmax over the wrong axis", _bpc(axis=0), "wrong axis"),
+        ("every row indexed with every target", _bpc(pick="all"), "log_probs[np.arange(N), targets]"),
+        ("naive softmax overflows", _bpc(stable=False), "overflows"),
+        ("one value per position", lambda logits, targets: np.zeros(len(targets)), "one number"),
+    ],
+    nb08.check_clip_by_global_norm: [
+        ("element-wise np.clip", lambda gs, m: ([np.clip(g, -m, m) for g in gs], 5.0), "direction is kept"),
+        ("norms per tensor", lambda gs, m: (gs, [float(np.linalg.norm(g)) for g in gs]), "one norm per tensor"),
+        ("norms added", _clip(norm_of=lambda gs: sum(float(np.linalg.norm(g)) for g in gs)), "added the per-tensor norms"),
+        ("squared norm", _clip(norm_of=lambda gs: sum(np.sum(g**2) for g in gs)), "square root"),
+        ("norm after clipping", _clip(report_after=True), "AFTER clipping"),
+        ("each tensor clipped on its own", _clip(per_tensor=True), "each tensor by its own norm"),
+        ("always rescaled to max_norm", _clip(always=True), "left unchanged"),
+        ("only the clipped list", lambda gs, m: gs, "pair"),
+    ],
+    nb08.check_copy_candidates: [
+        ("occurrence at t counted (sees the answer)", _candidates(stop=lambda text, t: t + 1), "sees the answer"),
+        ("last character of the match", _candidates(shift=0), "text[j + 1]"),
+        ("searches the whole text", _candidates(stop=lambda text, t: len(text) - 1), "whole text"),
+        ("only the last character matched", _candidates(length_of=lambda length: 1), "only the last character"),
+        ("earliest occurrence missed", _candidates(start=lambda length: length), "earliest occurrence"),
+        ("nothing found", lambda text, t, length: [], "expected"),
+        ("a number", lambda text, t, length: 3, "set of characters"),
+    ],
+}
+
+# ----------------------------------------------------------------------------- notebook 09
+
+
+def _attention(scale=lambda d: np.sqrt(d), axis=-1, masking="before", weights_only=False):
+    def attention(q, k, v, mask=None):
+        scores = q @ np.swapaxes(k, -1, -2) / scale(q.shape[-1])
+        if mask is not None and masking in ("before", "inverted"):
+            scores = np.where(mask if masking == "before" else ~mask, scores, -1e9)
+        weights = np.exp(scores - scores.max(axis=axis, keepdims=True))
+        weights /= weights.sum(axis=axis, keepdims=True)
+        if mask is not None and masking == "after":
+            weights = weights * mask
+        return weights if weights_only else weights @ v
+    return attention
+
+
+def _top_p(keep_rule):
+    def top_p(logits, p):
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+        return np.where(keep_rule(probs, p, logits), logits, -np.inf)
+    return top_p
+
+
+def _nucleus_keep(probs, p, order, mass=None):
+    mass = probs if mass is None else mass
+    keep = np.zeros(len(probs), dtype=bool)
+    keep[order[np.cumsum(mass[order]) - mass[order] < p]] = True
+    return keep
+
+
+TABLES |= {
+    nb09.check_causal_mask: [
+        ("upper triangle (transposed)", lambda n: np.triu(np.ones((n, n), dtype=bool)), "transposed"),
+        ("inverted", lambda n: ~np.tril(np.ones((n, n), dtype=bool)), "inverted"),
+        ("diagonal excluded", lambda n: np.tril(np.ones((n, n), dtype=bool), -1), "attend to itself"),
+        ("everything visible", lambda n: np.ones((n, n), dtype=bool), "future"),
+        ("float 0/1 mask", lambda n: np.tril(np.ones((n, n))), "dtype bool"),
+        ("additive 0/-inf mask", lambda n: np.where(np.tril(np.ones((n, n), dtype=bool)), 0.0, -np.inf), "additive mask"),
+        ("wrong size", lambda n: np.tril(np.ones((n + 1, n + 1), dtype=bool)), "shape"),
+    ],
+    nb09.check_attention: [
+        ("unscaled", _attention(scale=lambda d: 1.0), "before the softmax"),
+        ("divided by d", _attention(scale=lambda d: d), "not by d"),
+        ("softmax over the queries", _attention(axis=-2), "wrong axis"),
+        ("mask ignored", _attention(masking="ignored"), "mask is ignored"),
+        ("mask inverted", _attention(masking="inverted"), "mask is inverted"),
+        ("mask after the softmax", _attention(masking="after"), "after the softmax"),
+        ("weights without v", _attention(weights_only=True), "multiply them by v"),
+    ],
+    nb09.check_top_p: [
+        # with a rounding tolerance, as a careful learner writes it (and as the old checker accepted it)
+        ("own probability >= 1 - p", _top_p(lambda probs, p, logits: probs >= 1 - p - 1e-9), "CUMULATIVE"),
+        ("the id that crosses p dropped", _top_p(lambda probs, p, logits: np.isin(
+            np.arange(len(probs)), np.argsort(-probs, kind="stable")[np.cumsum(np.sort(probs)[::-1]) <= p])), "first reaches p"),
+        ("not sorted", _top_p(lambda probs, p, logits: np.cumsum(probs) - probs < p), "sort the ids"),
+        ("least likely first", _top_p(lambda probs, p, logits: _nucleus_keep(probs, p, np.argsort(probs, kind="stable"))),
+         "LEAST likely"),
+        ("logits used as log-probabilities", _top_p(lambda probs, p, logits: _nucleus_keep(
+            probs, p, np.argsort(-logits, kind="stable"), mass=np.exp(logits))), "softmax"),
+        ("top-1 only", lambda logits, p: np.where(np.arange(len(logits)) == np.argmax(logits), logits, -np.inf), "keep"),
+        ("probabilities returned", lambda logits, p: np.exp(_top_p(lambda probs, p_, lg: _nucleus_keep(probs, p_, np.argsort(-probs)))(
+            logits, p)), "unchanged"),
+    ],
+}
+
+# ============================================================================ other right answers, which must pass too
+
+
+def _ema_in_place(average, new, decay):
+    average *= decay
+    average += (1 - decay) * new
+    return average
+
+
+def _top_p_searchsorted(logits, p):
+    probs = np.exp(logits - logits.max())
+    probs /= probs.sum()
+    order = np.argsort(-probs)
+    count = np.searchsorted(np.cumsum(probs[order]), p - 1e-12) + 1
+    return np.where(np.isin(np.arange(len(logits)), order[:count]), logits, -np.inf)
+
+
+def _monte_carlo_from_z(mean, log_var, num_samples, seed):
+    z = np.random.default_rng(seed).normal(mean, np.exp(0.5 * log_var), (num_samples, len(mean)))
+    log_q = np.sum(-0.5 * (np.log(2 * np.pi) + log_var + (z - mean) ** 2 / np.exp(log_var)), axis=1)
+    log_p = np.sum(-0.5 * (np.log(2 * np.pi) + z**2), axis=1)
+    return float(np.mean(log_q - log_p))
+
+
+ALTERNATIVES = [
+    (nb00.check_sample_categorical, lambda p, u: np.argmax(np.cumsum(p)[None, :] > np.asarray(u)[:, None], axis=1)),
+    (nb00.check_fit_transition_matrix, lambda s, n: _transitions(s, n)),
+    (nb01.check_apply_temperature, _temperature(lambda p, t: p ** (1 / t))),
+    (nb01.check_gmm_log_likelihood, _gmm()),
+    (nb02.check_add_gaussian_noise, lambda x, s, seed: np.clip(x + np.random.default_rng(seed).normal(0, s, np.shape(x)), 0, 1).astype("float32")),
+    (nb03.check_monte_carlo_kl, _monte_carlo_from_z),
+    (nb04.check_per_class_accuracy, _per_class()),
+    (nb05.check_count_covered, lambda s, m, std: metrics.mode_coverage(s, m, std)["modes_covered"]),
+    (nb05.check_count_covered, _covered()),
+    (nb06.check_transposed_size, lambda size, kernel, stride: float(size * stride)),  # 28.0 is a whole number
+    (nb06.check_ema_update, _ema_in_place),  # updating the average in place is fine (the old checker rejected it)
+    (nb07.check_critic_loss, lambda real, fake: tf.reduce_mean(fake - real)),
+    (nb08.check_top_k, lambda logits, k: np.where(logits >= np.sort(logits)[-k], logits, -np.inf)),
+    (nb08.check_bits_per_char, lambda logits, targets: float(-np.mean(tf.nn.log_softmax(logits).numpy()[np.arange(len(targets)), targets]) / np.log(2))),
+    (nb08.check_copy_candidates, lambda text, t, length: [text[j + 1] for j in range(t) if j >= length - 1 and text[j - length + 1:j + 1] == text[t - length + 1:t + 1]]),
+    (nb09.check_causal_mask, lambda n: np.arange(n)[:, None] >= np.arange(n)[None, :]),
+    (nb09.check_attention, _attention()),
+    (nb09.check_top_p, _top_p_searchsorted),
+]
+
+CHECKERS = list(TABLES)
+VALUE_CHECKERS = {nb05.check_saturation, nb05.check_optimal_discriminator, nb07.check_linear_critic_penalty}
+FUNCTION_CHECKERS = [checker for checker in CHECKERS if checker not in VALUE_CHECKERS]
+WRONG = [(checker, answer, phrase) for checker, rows in TABLES.items() for _, answer, phrase in rows]
+WRONG_IDS = [f"{checker.__module__[-4:]}.{checker.__name__[6:]}: {mistake}" for checker, rows in TABLES.items() for mistake, _, _ in rows]
+
+
+# ============================================================================ tests
+
+
+def test_every_checker_has_a_table_and_a_notebook_solution():
+    for module in MODULES:
+        checkers = {name for name, value in inspect.getmembers(module, inspect.isfunction)
+                    if name.startswith("check_") and value.__module__ == module.__name__}
+        tabled = {checker.__name__ for checker in CHECKERS if checker.__module__ == module.__name__}
+        assert checkers == tabled, f"{module.__name__}: checkers without a table: {checkers - tabled}"
+        assert set(notebook_solutions(module)) == checkers, f"{NOTEBOOKS[module].name}: solution cells vs checkers"
+    for checker, rows in TABLES.items():
+        assert len(rows) >= 5, f"{_name(checker)}: only {len(rows)} typical wrong answers"
+        assert len({mistake for mistake, _, _ in rows}) == len(rows)
+
+
+@pytest.mark.parametrize("checker", CHECKERS, ids=_name)
+def test_notebook_solution_passes(checker, capsys):
+    module = inspect.getmodule(checker)
+    answer = notebook_solutions(module)[checker.__name__]
+    capsys.readouterr()
+    assert checker(answer) is True
+    out = capsys.readouterr().out
+    assert "✅" in out and "❌" not in out, out
+
+
+@pytest.mark.parametrize(("checker", "answer"), ALTERNATIVES, ids=[_name(checker) for checker, _ in ALTERNATIVES])
+def test_other_right_answers_pass(checker, answer, capsys):
+    assert checker(answer) is True
+    assert "✅" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("checker", "answer", "phrase"), WRONG, ids=WRONG_IDS)
+def test_wrong_answer_fails_and_names_the_mistake(checker, answer, phrase, capsys):
+    assert checker(answer) is False
+    out = capsys.readouterr().out
+    assert "❌" in out and "✅" not in out, out
+    assert phrase in out, f"expected {phrase!r} in: {out}"
+
+
+@pytest.mark.parametrize("checker", CHECKERS, ids=_name)
+def test_blank_answer_is_not_attempted(checker, capsys):
+    blanks = [None, ...] + ([] if checker in VALUE_CHECKERS else [lambda *args: None])
+    for blank in blanks:
+        assert checker(blank) is False
+        out = capsys.readouterr().out
+        assert "not attempted" in out and "❌" not in out, out
+
+
+@pytest.mark.parametrize("checker", FUNCTION_CHECKERS, ids=_name)
+def test_raising_answer_is_reported_not_raised(checker, capsys):
+    def broken(*args):
+        raise ZeroDivisionError("oops")
+
+    assert checker(broken) is False
+    out = capsys.readouterr().out
+    assert "ZeroDivisionError" in out and "oops" in out
+
+
+@pytest.mark.parametrize("checker", FUNCTION_CHECKERS, ids=_name)
+def test_non_function_answer_is_rejected(checker, capsys):
+    assert checker(42) is False
+    assert "expected a function" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("checker", FUNCTION_CHECKERS, ids=_name)
+@pytest.mark.parametrize("junk", ["text", {"a": 1}, np.zeros((2, 3, 4)), 7.5], ids=["str", "dict", "array", "number"])
+def test_junk_result_is_rejected_without_crashing(checker, junk, capsys):
+    assert checker(lambda *args: junk) is False
+    assert "❌" in capsys.readouterr().out
+
+
+def test_solution_extraction_reads_the_notebook_cell():
+    # the extracted solution is the notebook's own function, defined in the notebook's file
+    solution = notebook_solutions(nb09)["check_top_p"]
+    assert solution.__code__.co_filename == str(NOTEBOOKS[nb09]) and solution.__name__ == "top_p_solution"
+
+
+def test_references_on_known_values():
+    assert nb00.reference_sample_categorical([0.5, 0.5], [0.25, 0.75]).tolist() == [0, 1]
+    assert nb00.reference_fit_transition_matrix([0, 1, 0, 1], 3).tolist() == [[0, 1, 0], [1, 0, 0], [1 / 3, 1 / 3, 1 / 3]]
+    assert nb00.reference_shift_image(np.eye(3), 1, 0).tolist() == [[0, 1, 0], [0, 0, 1], [0, 0, 0]]
+    assert nb01.reference_bits_per_character([0.5, 0.25]) == pytest.approx(1.5)
+    assert np.allclose(nb01.reference_apply_temperature(np.array([[0.5, 0.5]]), 0.1), 0.5)
+    assert np.allclose(nb01.reference_add_k_probabilities(np.zeros((2, 4)), 1.0), 0.25)
+    standard = nb01.reference_gmm_average_log_likelihood(np.zeros((1, 2)), [1.0], [[0.0, 0.0]], [np.eye(2)])
+    assert standard == pytest.approx(-np.log(2 * np.pi))
