@@ -409,6 +409,14 @@ class CharRNN(_keras().Model):
         self.rnn = layer(_checks.positive_int("units", units), return_sequences=True, return_state=True)
         self.head = keras.layers.Dense(vocab_size)
 
+    def __call__(self, inputs, *args, **kwargs):
+        # Keras 3.3 (the oldest the course supports) converts NumPy inputs to the float compute dtype, ids
+        # included; later releases keep integers. Tensors keep their dtype in both, so hand Keras tensors.
+        import tensorflow as tf
+
+        inputs = tf.nest.map_structure(lambda x: tf.convert_to_tensor(x) if isinstance(x, np.ndarray) else x, inputs)
+        return super().__call__(inputs, *args, **kwargs)
+
     def call(self, ids, states=None, return_state=False, training=False):
         x = self.embedding(ids)
         outputs = self.rnn(x, initial_state=states, training=training)
