@@ -11,6 +11,7 @@ import datetime
 import importlib.metadata
 import pathlib
 import platform
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
@@ -33,6 +34,19 @@ def notebook_results(junit: pathlib.Path) -> dict[str, list[int]]:
     return dict(sorted(results.items()))
 
 
+def commit() -> str:
+    """The commit the notebooks were run at, and whether notebooks/ or utils/ had uncommitted changes."""
+    def git(*args):
+        out = subprocess.run(["git", *args], capture_output=True, text=True, cwd=pathlib.Path(__file__).resolve().parent.parent)
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    head = git("rev-parse", "--short", "HEAD")
+    if head is None:
+        return "unknown (not a git checkout)"
+    dirty = git("status", "--porcelain", "--", "notebooks", "utils", "tools", "requirements-oldest.txt")
+    return f"{head}" + (" with uncommitted changes in notebooks/, utils/ or tools/" if dirty else "")
+
+
 def report(junit: pathlib.Path) -> str:
     results = notebook_results(junit)
     if not results:
@@ -52,6 +66,7 @@ def report(junit: pathlib.Path) -> str:
         "installed as on Colab (`tools/colab_install.py`, `--no-deps`).",
         "",
         f"- Date: {datetime.date.today().isoformat()}",
+        f"- Commit: {commit()}",
         f"- Python {platform.python_version()} on {platform.system()} {platform.machine()}",
         f"- Versions: {', '.join(versions)}",
         f"- Result: {passed} of {len(results)} notebooks pass",
