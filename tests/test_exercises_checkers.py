@@ -538,7 +538,7 @@ TABLES |= {
         ("one value per position", lambda logits, targets: np.zeros(len(targets)), "one number"),
     ],
     nb08.check_clip_by_global_norm: [
-        ("element-wise np.clip", lambda gs, m: ([np.clip(g, -m, m) for g in gs], 5.0), "direction is kept"),
+        ("element-wise np.clip", lambda gs, m: ([np.clip(g, -m, m) for g in gs], 5.0), "np.clip"),
         ("norms per tensor", lambda gs, m: (gs, [float(np.linalg.norm(g)) for g in gs]), "one norm per tensor"),
         ("norms added", _clip(norm_of=lambda gs: sum(float(np.linalg.norm(g)) for g in gs)), "added the per-tensor norms"),
         ("squared norm", _clip(norm_of=lambda gs: sum(np.sum(g**2) for g in gs)), "square root"),

@@ -156,6 +156,9 @@ def check_clip_by_global_norm(clip_by_global_norm) -> bool:
         if len(clipped) != 2 or any(c.shape != g.shape for c, g in zip(clipped, gradients)):
             return report(False, f"{what}: return one clipped array per gradient, with the same shapes")
         if not all(np.allclose(c, g * scale) for c, g in zip(clipped, gradients)):
+            if scale != 1.0 and all(np.allclose(c, np.clip(g, -max_norm, max_norm)) for c, g in zip(clipped, gradients)):
+                return report(False, f"{what}: you clipped each entry to [-max_norm, max_norm] (np.clip), which changes the "
+                                     "direction of the update; scale all gradients by the same factor max_norm / global_norm so the direction is kept.")
             if scale != 1.0 and all(np.allclose(c, g * min(1.0, max_norm / np.linalg.norm(g))) for c, g in zip(clipped, gradients)):
                 return report(False, f"{what}: you clipped each tensor by its own norm; scale them all by the same factor "
                                      "max_norm / global_norm, so the update keeps its direction.")
