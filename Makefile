@@ -11,23 +11,26 @@ LOCK_VENV ?= .venv-lock
 
 .PHONY: install lab test oldest test-oldest lock lint sync execute execute-all status classifier benchmarks clean
 
-# TensorFlow 2.21 ships wheels for CPython 3.11-3.13 only: refuse any other interpreter with advice,
-# before pip fails with a resolver error.
+# check_python,VERSIONS,WHAT: refuse an interpreter that WHAT has no wheels for (TensorFlow 2.21: CPython
+# 3.11-3.13; the oldest supported TensorFlow, 2.16.2: up to 3.12), with advice, before pip fails with a
+# resolver error.
 define check_python
 	@version=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || { \
 	  echo "Cannot run PYTHON=$(PYTHON). Install Python 3.11, 3.12 or 3.13 and run: make $(or $(MAKECMDGOALS),install) PYTHON=python3.12" >&2; exit 1; }; \
-	case "$$version" in \
-	  3.11|3.12|3.13) ;; \
-	  3.1[4-9]|3.[2-9][0-9]|[4-9].*) \
-	    echo "$(PYTHON) is Python $$version: TensorFlow 2.21 has no wheels for it yet (only Python 3.11, 3.12, 3.13)." >&2; \
-	    echo "Install Python 3.13 beside it (e.g. 'uv python install 3.13', pyenv, or your distribution's python3.13)" >&2; \
-	    echo "and run: make $(or $(MAKECMDGOALS),install) PYTHON=python3.13   (README: Platforms and Python versions)" >&2; exit 1;; \
-	  *) \
-	    echo "$(PYTHON) is Python $$version: the course needs Python 3.11, 3.12 or 3.13 (TensorFlow 2.21's wheels)." >&2; \
+	case " $(1) " in *" $$version "*) exit 0;; esac; \
+	newest=$(lastword $(1)); \
+	if [ "$${version%%.*}" -gt 3 ] || [ "$${version#*.}" -gt "$${newest#*.}" ]; then \
+	    echo "$(PYTHON) is Python $$version: $(2) has no wheels for it yet (only Python $(1))." >&2; \
+	    echo "Install Python $$newest beside it (e.g. 'uv python install $$newest', pyenv, or your distribution's python$$newest)" >&2; \
+	    echo "and run: make $(or $(MAKECMDGOALS),install) PYTHON=python$$newest   (README: Platforms and Python versions)" >&2; \
+	else \
+	    echo "$(PYTHON) is Python $$version: the course needs Python $(1) ($(2)'s wheels)." >&2; \
 	    echo "Install one of them (python.org, 'uv python install 3.12', pyenv, or your distribution's python3.12)" >&2; \
-	    echo "and run: make $(or $(MAKECMDGOALS),install) PYTHON=python3.12   (README: Platforms and Python versions)" >&2; exit 1;; \
-	esac
+	    echo "and run: make $(or $(MAKECMDGOALS),install) PYTHON=python3.12   (README: Platforms and Python versions)" >&2; \
+	fi; exit 1
 endef
+SUPPORTED_PYTHONS := 3.11 3.12 3.13
+OLDEST_PYTHONS := 3.11 3.12
 
 # make_venv,DIR: create a venv, explaining the usual cause when the venv module is missing.
 define make_venv
@@ -40,7 +43,7 @@ endef
 
 # requirements.txt lists what the course uses; requirements.lock pins every package installed with it.
 $(STAMP): requirements.txt requirements.lock
-	$(check_python)
+	$(call check_python,$(SUPPORTED_PYTHONS),TensorFlow 2.21)
 	$(call make_venv,$(VENV))
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c requirements.lock
@@ -56,7 +59,7 @@ test: $(STAMP)
 
 # Refresh the lock after changing requirements.txt: a fresh install of it, frozen.
 lock:
-	$(check_python)
+	$(call check_python,$(SUPPORTED_PYTHONS),TensorFlow 2.21)
 	rm -rf $(LOCK_VENV)
 	$(call make_venv,$(LOCK_VENV))
 	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
@@ -70,7 +73,7 @@ lock:
 # The oldest TensorFlow/Keras the course supports (requirements-oldest.txt), in its own venv (make oldest);
 # make test-oldest runs every notebook there in smoke mode and writes the result to tests/oldest_supported.md.
 $(OLDEST_VENV)/.installed: requirements-oldest.txt requirements.txt
-	$(check_python)
+	$(call check_python,$(OLDEST_PYTHONS),TensorFlow 2.16.2)
 	$(call make_venv,$(OLDEST_VENV))
 	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(OLDEST_VENV)/bin/python -m pip install --quiet -r requirements-oldest.txt

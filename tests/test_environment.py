@@ -115,13 +115,14 @@ def _fake_python(tmp_path, version, venv_fails=False):
 
 def _make(tmp_path, python, target="install"):
     venv = tmp_path / "venv"
-    out = subprocess.run(["make", "-C", str(ROOT), target, f"PYTHON={python}", f"VENV={venv}", f"LOCK_VENV={tmp_path / 'lockvenv'}"],
+    out = subprocess.run(["make", "-C", str(ROOT), target, f"PYTHON={python}", f"VENV={venv}", f"LOCK_VENV={tmp_path / 'lockvenv'}",
+                          f"OLDEST_VENV={tmp_path / 'oldestvenv'}"],
                          capture_output=True, text=True, timeout=60)
     return out, venv
 
 
 @pytest.mark.parametrize("version, advice", [
-    ("3.10", "the course needs Python 3.11, 3.12 or 3.13"),
+    ("3.10", "the course needs Python 3.11 3.12 3.13 (TensorFlow 2.21's wheels)"),
     ("3.14", "TensorFlow 2.21 has no wheels for it yet"),
     ("3.15", "TensorFlow 2.21 has no wheels for it yet"),
 ])
@@ -132,6 +133,12 @@ def test_makefile_refuses_unsupported_python(tmp_path, version, advice, target):
     assert f"is Python {version}" in out.stderr and advice in out.stderr and "PYTHON=python3.1" in out.stderr
     assert "Platforms and Python versions" in out.stderr and "pip" not in out.stdout
     assert not venv.exists() and not (tmp_path / "lockvenv").exists()
+
+
+def test_oldest_environment_refuses_python_3_13(tmp_path):
+    out, _ = _make(tmp_path, _fake_python(tmp_path, "3.13"), "oldest")  # TensorFlow 2.16.2 has wheels up to 3.12
+    assert out.returncode != 0 and "TensorFlow 2.16.2 has no wheels for it yet" in out.stderr and "PYTHON=python3.12" in out.stderr
+    assert not (tmp_path / "oldestvenv").exists()
 
 
 def test_makefile_explains_a_missing_venv_module(tmp_path):
