@@ -242,9 +242,19 @@ def load_shakespeare(validation_fraction: float = 0.1, limit_chars: int | None =
 
 # ----------------------------------------------------------------------------- pipelines
 
-def to_dataset(x, y=None, *, batch_size: int = 128, shuffle: bool = True, seed: int = 0, drop_remainder: bool = False):
-    """Wrap arrays in a shuffled, batched, prefetched ``tf.data.Dataset`` (reshuffled every epoch).
+def to_dataset(x, y=None, *, batch_size: int = 128, shuffle: bool = True, seed: int = 0, epoch: int | None = None,
+               drop_remainder: bool = False):
+    """Wrap arrays in a shuffled, batched, prefetched ``tf.data.Dataset``.
 
+    With ``epoch`` the order is a pure function of ``(seed, epoch)``: build one dataset per epoch,
+    and a run resumed from a checkpoint sees exactly the batches an uninterrupted run sees::
+
+        for epoch in range(start_epoch, NUM_EPOCHS):
+            for images in utils.data.to_dataset(x_train, batch_size=64, seed=DATA_SEED, epoch=epoch):
+                ...
+
+    Without ``epoch`` one dataset reshuffles every time it is iterated, so its k-th pass depends on
+    how many passes came before it in this session: fine for a loop that is never resumed.
     Example: ``ds = utils.data.to_dataset(x_train, y_train, batch_size=64)``
     """
     import tensorflow as tf
@@ -255,7 +265,13 @@ def to_dataset(x, y=None, *, batch_size: int = 128, shuffle: bool = True, seed: 
         y = _checks.as_array("y", y)
         if len(y) != len(x):
             raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    if epoch is not None:
+        epoch = _checks.positive_int("epoch", epoch, minimum=0)
+        seed = _checks.positive_int("seed", seed, minimum=0)
+        if shuffle:
+            order = np.random.default_rng([seed, epoch]).permutation(len(x))
+            x, y = x[order], None if y is None else y[order]
     dataset = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
-    if shuffle:
+    if shuffle and epoch is None:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
