@@ -93,7 +93,7 @@ def check_optimal_discriminator(answer) -> bool:
     if value is None:
         return False
     if np.isclose(value, 0.75, rtol=1e-3):
-        return report(True, f"{what}: correct, D*(x) = p_data / (p_data + p_g) = 0.3 / 0.4 = 0.75.")
+        return report(True, f"{what}: correct.")  # says no more: a solution cell's output shows before the cell is opened
     wrong = [
         (0.25, "that is p_g / (p_data + p_g), the probability that x is FAKE; D outputs the probability that x is real."),
         (0.5, "D* = 0.5 only where p_data = p_g (a perfect generator); here p_data is three times p_g."),

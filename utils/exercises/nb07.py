@@ -16,7 +16,7 @@ def check_linear_critic_penalty(answer) -> bool:
     if value is None:
         return False
     if np.isclose(value, 16.0, rtol=1e-3):
-        return report(True, f"{what}: correct, the gradient is (3, 4) everywhere, its norm 5, and (5 - 1)^2 = 16.")
+        return report(True, f"{what}: correct.")  # says no more: a solution cell's output shows before the cell is opened
     wrong = [
         (25.0, "that is |gradient|^2; the penalty is (|gradient| - 1)^2: subtract 1 before squaring."),
         (4.0, "that is |gradient| - 1; square it: (|gradient| - 1)^2."),
