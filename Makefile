@@ -9,7 +9,7 @@ NB ?= notebooks/*.ipynb
 OLDEST_VENV ?= .venv-oldest
 LOCK_VENV ?= .venv-lock
 
-.PHONY: install lab test oldest test-oldest lock lint sync execute execute-all status classifier benchmarks clean
+.PHONY: install lab test oldest test-oldest lock lint readme sync execute execute-all status classifier benchmarks clean
 
 # check_python,VERSIONS,WHAT: refuse an interpreter that WHAT has no wheels for (TensorFlow 2.21: CPython
 # 3.11-3.13; the oldest supported TensorFlow, 2.16.2: up to 3.12), with advice, before pip fails with a
@@ -90,6 +90,7 @@ test-oldest: $(OLDEST_VENV)/.installed
 
 lint: $(STAMP)
 	$(BIN)/python tools/nbtool.py lint
+	$(BIN)/python tools/nbtool.py readme --check
 	$(BIN)/ruff check utils tools tests benchmarks
 	$(BIN)/nbqa ruff notebooks
 
@@ -105,6 +106,11 @@ execute-all: $(STAMP)
 
 status: $(STAMP)
 	$(BIN)/python tools/nbtool.py status
+
+# Rewrite the README's Results and Benchmarks tables (and course-map times) from the committed
+# notebooks' outputs and benchmarks/results/*.json; a test fails until this has been run.
+readme: $(STAMP)
+	$(BIN)/python tools/nbtool.py readme
 
 classifier: $(STAMP)
 	$(BIN)/python tools/train_digit_classifier.py
