@@ -1,0 +1,143 @@
+"""A resumed training run equals an uninterrupted one, bit for bit, in every notebook that checkpoints.
+
+For each notebook, the notebook's own code cells up to and including its first training cell run in
+smoke mode three times: straight through two epochs (or rounds); then, in the same process,
+"interrupted" right after the first checkpoint is saved; and once more in a new Python process (as
+after a Colab disconnect), which must resume from that checkpoint and finish the second epoch.
+The two final checkpoints must hold identical variables (weights, optimizer moments, random
+generator states, epoch) and identical Python/NumPy random states.
+
+Run by hand: ``COURSE_MODE=smoke .venv/bin/python -m pytest tests/test_resume_notebooks.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+# notebook -> settings that make its first training cell run two epochs/rounds (smoke mode otherwise)
+CASES = {
+    "02_autoencoders": {"DENSE_EPOCHS": 2},
+    "03_variational_autoencoders": {"NUM_EPOCHS": 2},
+    "04_conditional_vae": {"NUM_EPOCHS": 2},
+    "06_dcgan": {"NUM_EPOCHS": 2, "INTERRUPT_AFTER": 2},
+    "07_cgan_wgan_gp": {"CGAN_EPOCHS": 2},
+    "08_rnn_text_generation": {"NUM_STEPS": 4, "STEPS_PER_ROUND": 2},
+    "09_transformer_from_scratch": {"NUM_STEPS": 4, "STEPS_PER_ROUND": 2},
+}
+
+
+class Interrupted(Exception):
+    """Raised in place of the second checkpoint save: the session 'disconnects' after one epoch."""
+
+
+def _run_cells(notebook: pathlib.Path, out_dir: pathlib.Path, overrides: dict, interrupt: bool) -> None:
+    """(In the child process) exec the notebook's code cells up to its first training cell."""
+    import nbformat
+
+    cells = [cell.source for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"]
+    last = next(i for i, source in enumerate(cells) if "utils.training.Checkpointer(" in source)
+    namespace: dict = {"__name__": "__main__"}
+    os.chdir(notebook.parent)
+    for index, source in enumerate(cells[: last + 1]):
+        exec(compile(source, f"{notebook.name} code cell {index}", "exec"), namespace)
+        if source.startswith("# Parameters"):
+            missing = sorted(set(overrides) - set(namespace))
+            assert not missing, f"{notebook.name}'s Parameters cell has no {missing}"
+            namespace.update(overrides)
+            namespace["OUT"] = out_dir
+            out_dir.mkdir(parents=True, exist_ok=True)  # what utils.output_dir does
+            if interrupt:
+                training = namespace["utils"].training
+                original_save = training.Checkpointer.save
+
+                def save_then_disconnect(self, *args, _save=original_save, **kwargs):
+                    path = _save(self, *args, **kwargs)
+                    raise Interrupted(path)
+
+                training.Checkpointer.save = save_then_disconnect
+    try:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def _child(notebook: str, runs: str) -> None:
+    """Each run: [output folder, Parameters overrides, interrupt after the first save?]."""
+    notebook = str(pathlib.Path(notebook).resolve())  # the cells change the working directory
+    for out_dir, overrides, interrupt in json.loads(runs):
+        try:
+            _run_cells(pathlib.Path(notebook).resolve(), pathlib.Path(out_dir).resolve(), overrides, interrupt)
+        except Interrupted as stop:
+            print(f"INTERRUPTED after saving {pathlib.Path(str(stop)).name}", flush=True)
+
+
+def _session(name: str, *runs: tuple[pathlib.Path, dict, bool]) -> str:
+    """Run the notebook's cells once per run, one after the other, in a new Python process."""
+    notebook = ROOT / "notebooks" / f"{name}.ipynb"
+    env = {**os.environ, "COURSE_MODE": "smoke", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+    runs_json = json.dumps([[str(out_dir), overrides, interrupt] for out_dir, overrides, interrupt in runs])
+    result = subprocess.run([sys.executable, __file__, str(notebook), runs_json],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert result.returncode == 0, f"{name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+def _latest_checkpoints(out_dir: pathlib.Path) -> dict[str, pathlib.Path]:
+    """checkpoint directory (relative) -> prefix of its latest checkpoint."""
+    import tensorflow as tf
+
+    found = {}
+    for index_file in out_dir.rglob("checkpoint"):
+        latest = tf.train.latest_checkpoint(str(index_file.parent))
+        if latest:
+            found[str(index_file.parent.relative_to(out_dir))] = pathlib.Path(latest)
+    return found
+
+
+def _assert_same_checkpoint(straight: pathlib.Path, resumed: pathlib.Path) -> None:
+    import tensorflow as tf
+
+    a, b = tf.train.load_checkpoint(str(straight)), tf.train.load_checkpoint(str(resumed))
+    keys = sorted(key for key in a.get_variable_to_shape_map() if key != "_CHECKPOINTABLE_OBJECT_GRAPH")
+    assert keys == sorted(key for key in b.get_variable_to_shape_map() if key != "_CHECKPOINTABLE_OBJECT_GRAPH")
+    differing = [key for key in keys if not np.array_equal(a.get_tensor(key), b.get_tensor(key))]
+    assert not differing, f"resumed run differs from the uninterrupted one in {len(differing)} of {len(keys)} tensors: {differing[:6]}"
+    state_a = json.loads(pathlib.Path(f"{straight}.state.json").read_text())
+    state_b = json.loads(pathlib.Path(f"{resumed}.state.json").read_text())
+    for key in ("epoch", "python_random", "numpy_random"):
+        assert state_a[key] == state_b[key], f"{key} differs after the resume"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_resumed_notebook_training_equals_uninterrupted(name, tmp_path):
+    overrides = CASES[name]
+    fresh_start = {"FRESH_START": True} if name in ("06_dcgan", "07_cgan_wgan_gp") else {}
+    # one process: the uninterrupted run, then the run that "disconnects" after its first checkpoint
+    first = _session(name, (tmp_path / "straight", {**overrides, **fresh_start}, False),
+                     (tmp_path / "resumed", {**overrides, **fresh_start}, True))
+    assert first.count("INTERRUPTED after saving ckpt-1") == 1, first[-2000:]
+    # a new process, as after a disconnect: the same cells must resume and finish the second epoch
+    resume = {"FRESH_START": False} if fresh_start else {}  # what a learner sets to resume those two notebooks
+    second = _session(name, (tmp_path / "resumed", {**overrides, **resume}, False))
+    assert "Resumed from ckpt-1: 1 epoch(s) already done." in second, second[-2000:]
+
+    straight, resumed = _latest_checkpoints(tmp_path / "straight"), _latest_checkpoints(tmp_path / "resumed")
+    assert straight and sorted(straight) == sorted(resumed)
+    for directory in straight:
+        assert straight[directory].name == resumed[directory].name == "ckpt-2", (straight, resumed)
+        _assert_same_checkpoint(straight[directory], resumed[directory])
+
+
+if __name__ == "__main__":
+    _child(*sys.argv[1:])
