@@ -27,8 +27,32 @@ from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09]
 NOTEBOOKS = {module: next((ROOT / "notebooks").glob(f"{module.__name__[-2:]}_*.ipynb")) for module in MODULES}
+
+
+def notebook_definitions(module) -> dict[str, object]:
+    """Every top-level function and literal UPPER_CASE constant of the notebook's code cells, as the notebook defines them
+    (so that a solution calling, say, the notebook's ``e_step`` is tested with the notebook's own ``e_step``)."""
+    namespace: dict[str, object] = {"np": np}
+    cells = json.loads(NOTEBOOKS[module].read_text(encoding="utf-8"))["cells"]
+    for cell in cells:
+        if cell["cell_type"] != "code" or "solution" in cell.get("metadata", {}).get("tags", []):
+            continue
+        for statement in ast.parse("".join(cell["source"])).body:
+            if isinstance(statement, ast.FunctionDef):
+                exec(compile(ast.Module([statement], []), str(NOTEBOOKS[module]), "exec"), namespace)  # noqa: S102
+            elif (isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name)
+                  and statement.targets[0].id.isupper()):
+                try:
+                    namespace[statement.targets[0].id] = ast.literal_eval(statement.value)
+                except ValueError:
+                    pass  # chosen per mode or computed: not needed by the solutions
+    return namespace
+
+
 # Names a solution cell reads from earlier cells of its notebook (the solution code itself comes from the notebook).
 CONTEXT = {
+    nb00: lambda: notebook_definitions(nb00),  # kde_log_density
+    nb01: lambda: notebook_definitions(nb01),  # log_sum_exp, e_step, m_step, gmm_log_density, COVARIANCE_FLOOR
     nb07: lambda: {"grid_points": utils.data.make_toy_2d("grid", 128, seed=0, noise=0.05)[0], "NUM_CLASSES": 10},
 }
 
@@ -118,36 +142,34 @@ TABLES = {
         ("border filled with 1", lambda image, dx, dy: _shift(image, dx, dy, fill=1.0), "border must be 0"),
         ("transposed image", lambda image, dx, dy: _shift(image, dx, dy).T, "shape"),
     ],
+    nb00.check_less_data_experiment: [
+        ("all training points", lambda tr, va, te, bw: nb00.reference_less_data_experiment(tr, va, te, bw, fraction=1), "ALL"),
+        ("bandwidth not chosen again", lambda tr, va, te, bw: (0.1, nb00.reference_kde_log_density(te, tr[: len(tr) // 10], 0.1).mean()),
+         "kept the bandwidth"),
+        ("bandwidth chosen on the training points", lambda tr, va, te, bw: nb00.reference_less_data_experiment(tr, va, te, bw, choose_on="train"),
+         "narrowest bandwidth"),
+        ("validation score reported", lambda tr, va, te, bw: (lambda h: (h, nb00.reference_kde_log_density(va, tr[: len(tr) // 10], h).mean()))(
+            nb00.reference_less_data_experiment(tr, va, te, bw)[0]), "validation score"),
+        ("total instead of mean", lambda tr, va, te, bw: (lambda h, s: (h, s * len(te)))(*nb00.reference_less_data_experiment(tr, va, te, bw)),
+         "total"),
+        ("bits instead of nats", lambda tr, va, te, bw: (lambda h, s: (h, s / math.log(2)))(*nb00.reference_less_data_experiment(tr, va, te, bw)),
+         "bits"),
+        ("only the bandwidth", lambda tr, va, te, bw: nb00.reference_less_data_experiment(tr, va, te, bw)[0], "pair"),
+    ],
 }
 
 # ----------------------------------------------------------------------------- notebook 01
 
 
-def _temperature(transform):
-    def answer(p, t):
-        scaled = transform(np.asarray(p), t)
-        return scaled / scaled.sum(axis=1, keepdims=True)
-    return answer
-
-
-def _gmm(weighted=True, two_pi=True, log_det=True, inverse=True, combine="logsumexp"):
-    def average_log_likelihood(points, weights, means, covariances):
-        from scipy.special import logsumexp
-        from scipy.stats import multivariate_normal
-
-        columns = []
-        for weight, mean, covariance in zip(weights, means, covariances):
-            log_density = multivariate_normal(mean, covariance).logpdf(points)
-            if not inverse:  # Sigma where Sigma^-1 belongs in the Mahalanobis term
-                centred = points - mean
-                log_density += 0.5 * np.sum(centred @ np.linalg.inv(covariance) * centred, axis=1)
-                log_density -= 0.5 * np.sum(centred @ covariance * centred, axis=1)
-            log_density += 0.0 if log_det else 0.5 * np.linalg.slogdet(covariance)[1]
-            log_density += 0.0 if two_pi else np.log(2 * np.pi)
-            columns.append(log_density + (np.log(weight) if weighted else 0.0))
-        columns = np.stack(columns, axis=1)
-        return float(np.mean(columns.max(axis=1) if combine == "max" else logsumexp(columns, axis=1)))
-    return average_log_likelihood
+def _entropy(reshape=lambda p, t: p ** (1 / t), normalise=True, zero_log_zero="zero"):
+    def entropy(p, t):
+        rows = reshape(np.asarray(p, dtype="float64"), t)
+        if normalise:
+            rows = rows / rows.sum(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = rows * np.log2(rows)
+        return -np.sum(terms if zero_log_zero == "nan" else np.where(rows > 0, terms, 0.0), axis=1)
+    return entropy
 
 
 TABLES |= {
@@ -160,34 +182,38 @@ TABLES |= {
         ("weighted by p like an entropy", lambda p: -np.mean(p * np.log2(p)), "weights each term by p"),
         ("one value per character", lambda p: -np.log2(p), "one number"),
     ],
-    nb01.check_apply_temperature: [
-        ("reversed: p ** T", _temperature(lambda p, t: p ** t), "reversed"),
-        ("not renormalised", lambda p, t: p ** (1 / t), "sum to 1"),
-        ("normalised over the wrong axis", lambda p, t: p ** (1 / t) / (p ** (1 / t)).sum(axis=0, keepdims=True), "sum to 1"),
-        ("probabilities divided by T", _temperature(lambda p, t: p / t), "did not change"),
-        ("returns the input unchanged", lambda p, t: p, "did not change"),
-        ("softmax of the probabilities", _temperature(lambda p, t: np.exp(p / t)), "softmax expects logits"),
+    nb01.check_entropy_at_temperature: [
+        ("nats", lambda p, t: nb01.reference_entropy_at_temperature(p, t) * math.log(2), "nats"),
+        ("0 log 0 gives NaN", _entropy(zero_log_zero="nan"), "0 * log 0"),
+        ("reversed: p ** T", lambda p, t: nb01.reference_entropy_at_temperature(p, 1 / t), "reversed"),
+        ("temperature ignored", lambda p, t: nb01.reference_entropy_at_temperature(p, 1.0), "did not change"),
+        ("not renormalised", _entropy(normalise=False), "renormalised"),
+        ("probabilities divided by T", _entropy(reshape=lambda p, t: p / t), "cancels out"),
+        ("sign", lambda p, t: -nb01.reference_entropy_at_temperature(p, t), "sign"),
+        ("log base 10", lambda p, t: nb01.reference_entropy_at_temperature(p, t) * math.log10(2), "base 10"),
+        ("one number for all rows", lambda p, t: float(nb01.reference_entropy_at_temperature(p, t).sum()), "one entropy per row"),
     ],
-    nb01.check_add_k_probabilities: [
-        ("columns normalised", lambda c, k: (c + k) / (c + k).sum(axis=0, keepdims=True), "ROW"),
-        ("no smoothing", lambda c, k: c / c.sum(axis=1, keepdims=True), "add k"),
-        ("k only in the numerator", lambda c, k: (c + k) / c.sum(axis=1, keepdims=True), "denominator"),
-        ("k hard-coded to 1", lambda c, k: (c + 1) / (c + 1).sum(axis=1, keepdims=True), "use the argument k"),
-        ("whole matrix normalised", lambda c, k: (c + k) / (c + k).sum(), "whole matrix"),
+    nb01.check_em_lower_bound: [
+        ("entropy term missing", lambda lj, r: float((r * lj).sum(axis=1).mean()), "complete-data"),
+        ("entropy subtracted", lambda lj, r: float((r * (lj + np.log(np.where(r > 0, r, 1.0)))).sum(axis=1).mean()), "ADDS"),
+        ("0 log 0 gives NaN", lambda lj, r: float((r * (lj - np.log(r))).sum(axis=1).mean()), "0 * log 0"),
+        ("log-likelihood whatever r", lambda lj, r: float(np.mean(np.logaddexp.reduce(lj, axis=1))), "log p(x) itself"),
+        ("total instead of mean", lambda lj, r: nb01.reference_em_lower_bound(lj, r) * len(lj), "total"),
+        ("bits", lambda lj, r: nb01.reference_em_lower_bound(lj, r) / math.log(2), "bits"),
+        ("sign", lambda lj, r: -nb01.reference_em_lower_bound(lj, r), "sign"),
+        ("not weighted by r", lambda lj, r: float(np.mean(np.where(r > 0, lj - np.log(np.where(r > 0, r, 1.0)), 0.0))), "without weighting"),
+        ("one value per point", lambda lj, r: np.zeros(len(lj)), "one number"),
     ],
-    nb01.check_gmm_log_likelihood: [
-        ("sign", lambda *args: -nb01.reference_gmm_average_log_likelihood(*args), "sign"),
-        ("total", lambda x, w, m, c: nb01.reference_gmm_average_log_likelihood(x, w, m, c) * len(x), "total"),
-        ("bits", lambda *args: nb01.reference_gmm_average_log_likelihood(*args) / math.log(2), "bits"),
-        ("no log-sum-exp: underflow", lambda x, w, m, c: float(np.mean(np.log(np.exp(nb01.reference_gmm_average_log_likelihood(
-            x[-1:], w, m, c)) * np.ones(len(x))))), "log-sum-exp"),
-        ("far point dropped", lambda x, w, m, c: nb01.reference_gmm_average_log_likelihood(x[:-1], w, m, c), "far-away point"),
-        ("weights ignored", _gmm(weighted=False), "weights"),
-        ("no 2 pi constant", _gmm(two_pi=False), "log(2 pi)"),
-        ("no log-determinant", _gmm(log_det=False), "log det"),
-        ("covariance not inverted", _gmm(inverse=False), "inverse"),
-        ("max instead of log-sum-exp", _gmm(combine="max"), "best component"),
-        ("one value per point", lambda x, w, m, c: np.zeros(len(x)), "one number"),
+    nb01.check_mixture_experiment: [
+        ("training score from the last E-step", lambda a, b, k, n: nb01.reference_mixture_experiment(a, b, k, n, score_before_m_step=True),
+         "BEFORE the last M-step"),
+        ("swapped", lambda a, b, k, n: nb01.reference_mixture_experiment(a, b, k, n)[::-1], "swapped"),
+        ("training score twice", lambda a, b, k, n: (nb01.reference_mixture_experiment(a, b, k, n)[0],) * 2, "training score"),
+        ("totals", lambda a, b, k, n: tuple(np.multiply(nb01.reference_mixture_experiment(a, b, k, n), (len(a), len(b)))), "totals"),
+        ("bits", lambda a, b, k, n: tuple(np.divide(nb01.reference_mixture_experiment(a, b, k, n), math.log(2))), "bits"),
+        ("number of components ignored", lambda a, b, k, n: nb01.reference_mixture_experiment(a, b, 2, n), "num_components"),
+        ("one EM iteration", lambda a, b, k, n: nb01.reference_mixture_experiment(a, b, k, 1), "iterations"),
+        ("one number", lambda a, b, k, n: nb01.reference_mixture_experiment(a, b, k, n)[1], "pair"),
     ],
 }
 
@@ -651,8 +677,8 @@ def _monte_carlo_from_z(mean, log_var, num_samples, seed):
 ALTERNATIVES = [
     (nb00.check_sample_categorical, lambda p, u: np.argmax(np.cumsum(p)[None, :] > np.asarray(u)[:, None], axis=1)),
     (nb00.check_fit_transition_matrix, lambda s, n: _transitions(s, n)),
-    (nb01.check_apply_temperature, _temperature(lambda p, t: p ** (1 / t))),
-    (nb01.check_gmm_log_likelihood, _gmm()),
+    (nb01.check_entropy_at_temperature, _entropy()),  # plain p ** (1 / T) with 0 log 0 counted as 0
+    (nb01.check_em_lower_bound, lambda lj, r: float(np.mean(np.sum(r * lj, axis=1) + np.sum(-r * np.log(np.clip(r, 1e-300, None)), axis=1)))),
     (nb02.check_add_gaussian_noise, lambda x, s, seed: np.clip(x + np.random.default_rng(seed).normal(0, s, np.shape(x)), 0, 1).astype("float32")),
     (nb03.check_monte_carlo_kl, _monte_carlo_from_z),
     (nb04.check_per_class_accuracy, _per_class()),
@@ -758,7 +784,15 @@ def test_references_on_known_values():
     assert nb00.reference_fit_transition_matrix([0, 1, 0, 1], 3).tolist() == [[0, 1, 0], [1, 0, 0], [1 / 3, 1 / 3, 1 / 3]]
     assert nb00.reference_shift_image(np.eye(3), 1, 0).tolist() == [[0, 1, 0], [0, 0, 1], [0, 0, 0]]
     assert nb01.reference_bits_per_character([0.5, 0.25]) == pytest.approx(1.5)
-    assert np.allclose(nb01.reference_apply_temperature(np.array([[0.5, 0.5]]), 0.1), 0.5)
-    assert np.allclose(nb01.reference_add_k_probabilities(np.zeros((2, 4)), 1.0), 0.25)
-    standard = nb01.reference_gmm_average_log_likelihood(np.zeros((1, 2)), [1.0], [[0.0, 0.0]], [np.eye(2)])
-    assert standard == pytest.approx(-np.log(2 * np.pi))
+    assert np.allclose(nb01.reference_entropy_at_temperature(np.full((2, 4), 0.25), 0.1), 2.0)  # uniform: log2 4 at any T
+    assert np.allclose(nb01.reference_entropy_at_temperature(np.array([[0.5, 0.25, 0.25]]), 1.0), 1.5)
+    log_joint = np.log([[0.2, 0.6]])
+    assert nb01.reference_em_lower_bound(log_joint, [[0.25, 0.75]]) == pytest.approx(np.log(0.8))  # the posterior: tight
+    assert nb01.reference_em_lower_bound(log_joint, [[0.0, 1.0]]) == pytest.approx(np.log(0.6))  # hard assignment: lower
+    # one component: EM lands on the data's mean and covariance at once, so the score is the single Gaussian's (+ the floor)
+    points = np.random.default_rng(0).normal(size=(50, 2))
+    train, heldout = nb01.reference_mixture_experiment(points, points, 1, 3, covariance_floor=0.0)
+    centred = points - points.mean(axis=0)
+    covariance = centred.T @ centred / len(points)
+    assert train == heldout == pytest.approx(-0.5 * (2 + np.linalg.slogdet(covariance)[1] + 2 * np.log(2 * np.pi)))
+    assert nb00.reference_kde_log_density(np.zeros((1, 2)), np.zeros((1, 2)), 1.0) == pytest.approx(-np.log(2 * np.pi))

@@ -3,16 +3,20 @@
 Each checker takes the learner's function, calls it on small fixed inputs, compares the
 result with a reference written here, and prints what is right or wrong and why.
 ``None`` (or a function that returns ``None``) counts as "not attempted yet".
+The experiment checkers run the learner's function on their own data and compare what it measures with a
+reference run; ``reveal=False`` (used by the hidden solution cells) prints no measured values.
 
 Example: ``from utils.exercises import nb00 as ex; ex.check_sample_categorical(my_sampler)``
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 
+from .. import data as _data
 from . import as_float_array as _as_float_array
 from . import attempt as _attempt
 from . import report
@@ -51,6 +55,25 @@ def reference_shift_image(image, dx: int, dy: int) -> np.ndarray:
     dst_cols = slice(max(0, dx), min(width, width + dx))
     shifted[dst_rows, dst_cols] = image[src_rows, src_cols]
     return shifted
+
+
+def reference_kde_log_density(queries, centres, bandwidth: float) -> np.ndarray:
+    """log p(x) of a Gaussian kernel density estimate in 2-D (bumps of width ``bandwidth`` on ``centres``), via log-sum-exp."""
+    queries, centres = np.asarray(queries, dtype="float64"), np.asarray(centres, dtype="float64")
+    squared = ((queries[:, None, :] - centres[None, :, :]) ** 2).sum(axis=-1)
+    log_bumps = -squared / (2 * bandwidth**2) - np.log(2 * np.pi * bandwidth**2)
+    top = log_bumps.max(axis=1, keepdims=True)
+    return top[:, 0] + np.log(np.exp(log_bumps - top).mean(axis=1))
+
+
+def reference_less_data_experiment(train_points, val_points, test_points, bandwidths, *, fraction: int = 10,
+                                   choose_on: str = "validation") -> tuple[float, float]:
+    """KDE on the first 1/``fraction`` of the training points; bandwidth chosen on ``choose_on`` points; (bandwidth, test score)."""
+    fitted = np.asarray(train_points, dtype="float64")[: len(train_points) // fraction]
+    chooser = {"validation": val_points, "train": fitted}[choose_on]
+    scores = {float(h): reference_kde_log_density(chooser, fitted, h).mean() for h in bandwidths}
+    chosen = max(scores, key=scores.get)
+    return chosen, float(reference_kde_log_density(test_points, fitted, chosen).mean())
 
 
 # ----------------------------------------------------------------------------- checkers
@@ -175,3 +198,66 @@ def check_shift_image(shift_image: Callable | None) -> bool:
         return report(False, f"{what}: {case} the result differs from the expected shifted image. "
                              "Hint: start from np.zeros_like(image) and copy the overlapping block.")
     return report(True, f"{what}: correct for shifts {cases}: content moves, the uncovered border is 0, nothing wraps around.")
+
+
+EXPERIMENT_POINTS = 600  # per split, as in the notebook's full mode
+EXPERIMENT_BANDWIDTHS = (0.01, 0.03, 0.06, 0.1, 0.2, 0.4)
+HIDDEN = "what it measures is printed when you run your own answer in the cell above"
+
+
+def _experiment_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The notebook's moons (full-mode size): train, validation and test splits from seeds 0, 1, 2."""
+    return tuple(_data.make_toy_2d("moons", EXPERIMENT_POINTS, seed=seed, noise=0.12)[0].astype("float64") for seed in (0, 1, 2))
+
+
+def check_less_data_experiment(less_data_experiment: Callable | None, *, reveal: bool = True) -> bool:
+    """Exercise 4 (experiment): ``less_data_experiment(train_points, val_points, test_points, bandwidths)`` fits the KDE on
+    the first tenth of the training points, chooses the bandwidth on the validation points and returns
+    (chosen bandwidth, average test log-likelihood); judged against a reference run on the notebook's moons."""
+    what = "Exercise 4 · experiment: a tenth of the data"
+    train_points, val_points, test_points = _experiment_data()
+    args = (train_points, val_points, test_points, EXPERIMENT_BANDWIDTHS)
+    status, result = _attempt(what, less_data_experiment, *(a.copy() if isinstance(a, np.ndarray) else a for a in args))
+    if status != "ok":
+        return False
+    given = _to_array(result, "float64")
+    if given is None or given.shape != (2,):
+        shown = type(result).__name__ if given is None else f"shape {given.shape}"
+        return report(False, f"{what}: expected a pair (chosen bandwidth, average test log-likelihood), got {shown}.")
+    if not np.all(np.isfinite(given)):
+        return report(False, f"{what}: got {given.tolist()}; a log-likelihood of -inf or NaN means a density underflowed: "
+                             "use the notebook's kde_log_density (log-sum-exp).")
+    chosen, score = float(given[0]), float(given[1])
+    expected_bandwidth, expected_score = reference_less_data_experiment(*args)
+    full_bandwidth, full_score = reference_less_data_experiment(*args, fraction=1)
+    if math.isclose(chosen, expected_bandwidth) and math.isclose(score, expected_score, abs_tol=1e-3):
+        if not reveal:
+            return report(True, f"{what}: correct ({HIDDEN})")
+        return report(True, f"{what}: correct. With {EXPERIMENT_POINTS // 10} instead of {EXPERIMENT_POINTS} training points the "
+                            f"validation points choose h={expected_bandwidth} (all points: h={full_bandwidth}) and the test "
+                            f"log-likelihood falls from {full_score:+.3f} to {expected_score:+.3f} nats per point: with fewer points "
+                            "the bumps must be wider to cover the gaps between them, and the density is blurrier.")
+    fitted = train_points[: EXPERIMENT_POINTS // 10]
+    if math.isclose(chosen, full_bandwidth) and math.isclose(score, full_score, abs_tol=1e-3):
+        return report(False, f"{what}: these are the scores with ALL {EXPERIMENT_POINTS} training points; fit the KDE on the first "
+                             f"tenth only (train_points[: len(train_points) // 10]).")
+    wrong = [
+        (full_bandwidth, float(reference_kde_log_density(test_points, fitted, full_bandwidth).mean()),
+         f"kept the bandwidth chosen with all the data (h={full_bandwidth}); choose it again for the smaller training set, "
+         "on the validation points."),
+        (*reference_less_data_experiment(*args, choose_on="train"),
+         "chose the bandwidth by the score of the training points themselves: every point sits on its own bump, so the "
+         "narrowest bandwidth always wins there. Choose on the validation points."),
+        (expected_bandwidth, float(reference_kde_log_density(val_points, fitted, expected_bandwidth).mean()),
+         "reported the validation score; report the test points' score (the validation points were used for the choice)."),
+        (expected_bandwidth, expected_score * len(test_points), "reported the total; average the log-likelihood over the test points."),
+        (expected_bandwidth, expected_score / math.log(2), "reported bits; keep nats (natural log), as the notebook does."),
+    ]
+    for wrong_bandwidth, wrong_score, message in wrong:
+        if math.isclose(chosen, wrong_bandwidth) and math.isclose(score, wrong_score, rel_tol=1e-4, abs_tol=1e-3):
+            return report(False, f"{what}: you {message}")
+    if math.isclose(chosen, expected_bandwidth):
+        return report(False, f"{what}: the bandwidth h={chosen} is right, but the test log-likelihood should be {expected_score:+.4f}, "
+                             f"got {score:+.4f}. Score test_points against the KDE of the first tenth of train_points.")
+    return report(False, f"{what}: expected (h={expected_bandwidth}, {expected_score:+.4f}), got (h={chosen:g}, {score:+.4f}). Hint: fit "
+                         "on train_points[: len(train_points) // 10], score val_points for each bandwidth, keep the best, score test_points.")
