@@ -91,7 +91,7 @@ def runs_of(result: dict, side: str) -> list[dict]:
 
 def fmt_spread(stats: dict, digits: int) -> str:
     """'2.701 ± 0.046 (3 runs, 2.650-2.748)': mean ± standard deviation, then the range."""
-    return (f"{stats['mean']:.{digits}f} ± {stats['sd']:.{digits}f} ({stats['n']} runs, "
+    return (f"{stats['mean']:.{digits}f} ± {stats['sd']:.{digits}f} ({stats['n']} run{'s' if stats['n'] != 1 else ''}, "
             f"{stats['min']:.{digits}f}-{stats['max']:.{digits}f})")
 
 
