@@ -38,11 +38,8 @@ def test_course_map_times_are_the_recorded_ones():
     for row in _table("Course map"):
         if "notebooks/" not in row[1]:
             continue
-        nb = _notebook(row[1])
-        seconds = nb["metadata"]["course"]["execution_seconds"]
-        minutes = max(1, round(seconds / 60))
-        assert f"~{minutes} min" in row[3] and f"({seconds} s)" in row[3], (
-            f"{row[1]}: README says {row[3]!r}, the last full run took {seconds} s (~{minutes} min)")
+        course = _notebook(row[1])["metadata"]["course"]
+        assert nbtool.time_text(course) in row[3], f"{row[1]}: README says {row[3]!r}, the last full run took {nbtool.time_text(course)}"
 
 
 def test_results_and_benchmarks_tables_are_what_the_command_writes():
