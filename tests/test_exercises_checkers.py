@@ -53,7 +53,6 @@ def notebook_definitions(module) -> dict[str, object]:
 CONTEXT = {
     nb00: lambda: notebook_definitions(nb00),  # kde_log_density
     nb01: lambda: notebook_definitions(nb01),  # log_sum_exp, e_step, m_step, gmm_log_density, COVARIANCE_FLOOR
-    nb07: lambda: {"grid_points": utils.data.make_toy_2d("grid", 128, seed=0, noise=0.05)[0], "NUM_CLASSES": 10},
 }
 
 
@@ -440,61 +439,131 @@ TABLES |= {
 
 # ----------------------------------------------------------------------------- notebook 06
 
+
+def _initial_share(first=1, cap=True, combine=min, warm=True):
+    def share(num_steps, decay, warmup):
+        steps = np.arange(first, first + num_steps, dtype="float64")
+        ramp = (1 + steps) / (10 + steps)
+        decays = (np.array([combine(decay, r) for r in ramp]) if cap else ramp) if (warmup and warm) else np.full(num_steps, decay)
+        return float(np.prod(decays))
+    return share
+
+
+def _fd(mean_power=2, cross="matrix", covariance="full", sign=-1, root=False):
+    import scipy.linalg
+
+    def distance(a, b):
+        cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+        if covariance == "diagonal":
+            cov_a, cov_b = np.diag(np.diag(cov_a)), np.diag(np.diag(cov_b))
+        mean_term = np.linalg.norm(a.mean(axis=0) - b.mean(axis=0)) ** mean_power
+        if cross == "none":
+            value = mean_term + np.trace(cov_a + cov_b)
+        elif cross == "elementwise":
+            value = mean_term + np.trace(cov_a + cov_b) - 2 * np.sum(np.sqrt(np.abs(cov_a * cov_b)))
+        else:
+            value = mean_term + np.trace(cov_a + cov_b) + sign * 2 * np.trace(scipy.linalg.sqrtm(cov_a @ cov_b).real)
+        return float(np.sqrt(value) if root else value)
+    return distance
+
+
 TABLES |= {
-    nb06.check_transposed_size: [
-        ("size unchanged", lambda size, kernel, stride: size, "must grow"),
-        ("14.9 for 14", lambda size, kernel, stride: size * stride + 0.9, "whole number"),
-        ("padding='valid' formula", lambda size, kernel, stride: (size - 1) * stride + kernel, "padding='valid'"),
-        ("Conv2D formula", lambda size, kernel, stride: -(-size // stride), "Conv2D"),
-        ("kernel instead of stride", lambda size, kernel, stride: size * kernel, "not the kernel size"),
-        ("the whole output shape", lambda size, kernel, stride: (1, size * stride, size * stride, 1), "one number"),
-        ("14 hard-coded", lambda size, kernel, stride: 14, "Keras gives 28"),
+    nb06.check_ema_initial_share: [
+        ("warm-up ignored", _initial_share(warm=False), "WITHOUT warm-up"),
+        ("share of the new weights", lambda n, d, w: 1 - _initial_share()(n, d, w), "share of everything learnt since"),
+        ("1 - decay multiplied", lambda n, d, w: (1 - d) ** n, "multiply the decays, not 1 - decay"),
+        ("first update at t = 0", _initial_share(first=0), "off by one"),
+        ("no cap", _initial_share(cap=False), "left out the cap"),
+        ("max instead of min", _initial_share(combine=max), "WITHOUT warm-up"),  # max(decay, ramp) = decay below the cap
+        ("decays added", lambda n, d, w: d * n, "multiply, they do not add"),
+        ("per-step decays returned", lambda n, d, w: np.full(n, d), "one number"),
     ],
-    nb06.check_to_unit_range: [
-        ("unchanged", lambda x: x, "unchanged"),
-        ("halved only", lambda x: np.asarray(x) / 2, "halving alone"),
-        ("shifted only", lambda x: np.asarray(x) + 1, "shifting alone"),
-        ("clipped", lambda x: np.clip(x, 0, 1), "clipping"),
-        ("to [0, 255]", lambda x: (np.asarray(x) + 1) * 127.5, "[0, 255]"),
-        ("min-max rescaled per batch", lambda x: (x - x.min()) / (x.max() - x.min()), "batch's own minimum and maximum"),
-        ("flattened", lambda x: ((np.asarray(x) + 1) / 2).ravel(), "shape changed"),
+    nb06.check_frechet_distance: [
+        ("means only", lambda a, b: float(np.sum((a.mean(0) - b.mean(0)) ** 2)), "only the distance between the means"),
+        ("no cross term", _fd(cross="none"), "cross term is missing"),
+        ("element-wise square root", _fd(cross="elementwise"), "MATRIX square root"),
+        ("variances only", _fd(covariance="diagonal"), "variances only"),
+        ("square root taken", _fd(root=True), "do not take the root"),
+        ("mean distance not squared", _fd(mean_power=1), "SQUARED distance"),
+        ("cross term added", _fd(sign=+1), "sign of the cross term"),
+        ("covariance of the rows", lambda a, b: float(np.trace(np.cov(a[:50]) + np.cov(b[:50]))), "expected"),
     ],
-    nb06.check_ema_update: [
-        ("weights swapped", lambda a, n, d: (1 - d) * np.asarray(a) + d * np.asarray(n), "swapped"),
-        ("returns the new weights", lambda a, n, d: n, "returned the new weights"),
-        ("returns the old average", lambda a, n, d: a, "old average unchanged"),
-        ("decay hard-coded to 0.999", lambda a, n, d: 0.999 * np.asarray(a) + 0.001 * np.asarray(n), "hard-coded"),
-        ("a number, not an array", lambda a, n, d: float(np.mean(d * np.asarray(a) + (1 - d) * np.asarray(n))), "shape"),
+    nb06.check_warmup_experiment: [
+        ("the warm-up schedule kept", nb06.reference_warmup_decay, "notebook's warm-up schedule"),
+        ("1 - decay", lambda step: 1 - nb06.EXPERIMENT_DECAY, "share KEPT"),
+        ("another constant decay", lambda step: 0.9, "is not the experiment's"),
+        ("a decay above 1", lambda step: 1.5, "between 0 and 1"),
+        ("a negative decay", lambda step: -nb06.EXPERIMENT_DECAY, "between 0 and 1"),
     ],
 }
 
 # ----------------------------------------------------------------------------- notebook 07
 
+
+def _one_sided(mix="right", axis="all", power=2, side="above", lam=1.0, at="mixed", squared_norm=False):
+    def penalty(critic, real, fake, alpha):
+        a = tf.reshape(tf.constant(alpha), [-1, 1, 1, 1])
+        mixed = {"right": a * real + (1 - a) * fake, "swapped": a * fake + (1 - a) * real}[mix] if at == "mixed" else tf.constant(real)
+        with tf.GradientTape() as tape:
+            tape.watch(mixed)
+            scores = critic(mixed)
+        gradients = tape.gradient(scores, mixed)
+        if axis == "batch":
+            norms = tf.norm(tf.reshape(gradients, [-1]))
+        elif axis == "rows":
+            norms = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=[2, 3]))
+        else:
+            norms = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=[1, 2, 3]))
+        if squared_norm:
+            norms = norms**2
+        excess = {"above": tf.nn.relu(norms - 1), "both": norms - 1, "below": tf.minimum(norms - 1, 0.0)}[side]
+        return float(lam * tf.reduce_mean(excess**power))
+    return penalty
+
+
+def _acgan(fake_labels="wanted", fake_class_sign=1, adversarial=True, swap=False, reduce=np.mean, fake_class=True):
+    def loss(real_logits, fake_logits, real_class, fake_class_logits, real_labels, wanted):
+        def ce(logits, labels):
+            log_probs = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
+            return reduce(-log_probs[np.arange(len(labels)), labels])
+        real_logits, fake_logits = (fake_logits, real_logits) if swap else (real_logits, fake_logits)
+        total = ce(real_class, real_labels)
+        if fake_class:
+            total += fake_class_sign * ce(fake_class_logits, wanted if fake_labels == "wanted" else real_labels)
+        if adversarial:
+            total += reduce(np.logaddexp(0, -real_logits)) + reduce(np.logaddexp(0, fake_logits))
+        return float(total)
+    return loss
+
+
 TABLES |= {
-    nb07.check_linear_critic_penalty: [
-        ("squared norm, no -1", 25.0, "subtract 1"),
-        ("not squared", 4.0, "square it"),
-        ("the gradient norm", 5.0, "gradient norm itself"),
-        ("L1 norm", 36.0, "Euclidean norm"),
-        ("with lambda = 10", 160.0, "without it"),
-        ("zero", 0.0, "not automatically 1-Lipschitz"),
-        ("per-point penalties", np.full(4, 16.0), "one number"),
+    nb07.check_one_sided_penalty: [
+        ("two-sided (the notebook's)", _one_sided(side="both"), "two-sided penalty"),
+        ("excess not squared", _one_sided(power=1), "square the excess"),
+        ("norms below 1 penalised", _one_sided(side="below"), "BELOW 1"),
+        ("mixing weights swapped", _one_sided(mix="swapped"), "swapped"),
+        ("gradient at the real images", _one_sided(at="real"), "at the real images"),
+        ("one norm for the whole batch", _one_sided(axis="batch"), "PER IMAGE"),
+        ("norms over part of each image", _one_sided(axis="rows"), "every axis except the batch"),
+        ("squared norm", _one_sided(squared_norm=True), "not the squared norm"),
+        ("with lambda = 10", _one_sided(lam=10.0), "without it"),
+        ("per-image penalties", lambda critic, real, fake, alpha: np.ones(len(alpha)), "one number"),
     ],
-    nb07.check_critic_loss: [
-        ("constant", lambda real, fake: 0.0, "No log or sigmoid"),
-        ("sign flipped", lambda real, fake: float(np.mean(real) - np.mean(fake)), "sign is flipped"),
-        ("the generator's loss", lambda real, fake: float(-np.mean(fake)), "GENERATOR"),
-        ("sums", lambda real, fake: float(np.sum(fake) - np.sum(real)), "sum over the batch"),
-        ("no mean", lambda real, fake: fake - real, "one number"),
-        ("cross-entropy from the GAN", lambda real, fake: float(-np.mean(np.log(1 / (1 + np.exp(-real))))
-                                                               - np.mean(np.log(1 / (1 + np.exp(fake))))), "No log or sigmoid"),
+    nb07.check_acgan_discriminator_loss: [
+        ("this notebook's variant", _acgan(fake_class=False), "this notebook's variant"),
+        ("fakes scored against the real labels", _acgan(fake_labels="real"), "not the real labels"),
+        ("fake class term subtracted", _acgan(fake_class_sign=-1), "MINIMISES both class terms"),
+        ("no real/fake term", _acgan(adversarial=False), "real/fake term is missing"),
+        ("real and fake swapped", _acgan(swap=True), "swapped"),
+        ("sums over the batch", _acgan(reduce=np.sum), "sums over the batch"),
+        ("per-example losses", lambda *args: np.ones(8), "one number"),
     ],
-    nb07.check_label_grid: [
-        ("np.tile instead of np.repeat", lambda n: np.tile(np.arange(10), n), "np.repeat"),
-        ("digits 1..10", lambda n: np.repeat(np.arange(1, 11), n), "not 1..10"),
-        ("0..n-1 repeated", lambda n: np.repeat(np.arange(n), 10), "digits 0..9"),
-        ("a 10 x n array", lambda n: np.repeat(np.arange(10), n).reshape(10, n), ".ravel()"),
-        ("one row only", lambda n: np.arange(10), "expected"),
+    nb07.check_penalty_experiment: [
+        ("unchanged weight", nb07.EXPERIMENT_GP_WEIGHT, "unchanged"),
+        ("a stronger penalty", 10.0, "LARGER weight"),
+        ("a weaker penalty", 0.01, "smaller weight still constrains"),
+        ("a negative weight", -1.0, "REWARD steep critics"),
+        ("two numbers", [0.0, 0.1], "one number"),
     ],
 }
 
@@ -653,12 +722,6 @@ TABLES |= {
 # ============================================================================ other right answers, which must pass too
 
 
-def _ema_in_place(average, new, decay):
-    average *= decay
-    average += (1 - decay) * new
-    return average
-
-
 def _top_p_searchsorted(logits, p):
     probs = np.exp(logits - logits.max())
     probs /= probs.sum()
@@ -684,9 +747,12 @@ ALTERNATIVES = [
     (nb04.check_per_class_accuracy, _per_class()),
     (nb05.check_count_covered, lambda s, m, std: metrics.mode_coverage(s, m, std)["modes_covered"]),
     (nb05.check_count_covered, _covered()),
-    (nb06.check_transposed_size, lambda size, kernel, stride: float(size * stride)),  # 28.0 is a whole number
-    (nb06.check_ema_update, _ema_in_place),  # updating the average in place is fine (the old checker rejected it)
-    (nb07.check_critic_loss, lambda real, fake: tf.reduce_mean(fake - real)),
+    (nb06.check_ema_initial_share, lambda n, d, w: float(np.exp(sum(np.log(min(d, (1 + t) / (10 + t)) if w else d)
+                                                                    for t in range(1, n + 1))))),
+    (nb06.check_frechet_distance, lambda a, b: metrics.frechet_distance(a, b)),
+    (nb06.check_frechet_distance, _fd()),  # scipy's sqrtm
+    (nb07.check_one_sided_penalty, _one_sided()),  # tf.nn.relu on per-image norms, reduced over axes 1-3
+    (nb07.check_acgan_discriminator_loss, _acgan()),
     (nb08.check_top_k, lambda logits, k: np.where(logits >= np.sort(logits)[-k], logits, -np.inf)),
     (nb08.check_bits_per_char, lambda logits, targets: float(-np.mean(tf.nn.log_softmax(logits).numpy()[np.arange(len(targets)), targets]) / np.log(2))),
     (nb08.check_copy_candidates, lambda text, t, length: [text[j + 1] for j in range(t) if j >= length - 1 and text[j - length + 1:j + 1] == text[t - length + 1:t + 1]]),
@@ -696,7 +762,7 @@ ALTERNATIVES = [
 ]
 
 CHECKERS = list(TABLES)
-VALUE_CHECKERS = {nb05.check_saturation, nb05.check_optimal_discriminator, nb07.check_linear_critic_penalty}
+VALUE_CHECKERS = {nb05.check_saturation, nb05.check_optimal_discriminator, nb07.check_penalty_experiment}
 FUNCTION_CHECKERS = [checker for checker in CHECKERS if checker not in VALUE_CHECKERS]
 WRONG = [(checker, answer, phrase) for checker, rows in TABLES.items() for _, answer, phrase in rows]
 WRONG_IDS = [f"{checker.__module__[-4:]}.{checker.__name__[6:]}: {mistake}" for checker, rows in TABLES.items() for mistake, _, _ in rows]
