@@ -229,8 +229,8 @@ def check_penalty_experiment(gp_weight, *, reveal: bool = True) -> bool:
         return False
     if value < 0:
         return report(False, f"{what}: lambda = {value:g} would REWARD steep critics; the penalty is removed with lambda = 0.")
-    print(f"Training the toy WGAN-GP for {EXPERIMENT_STEPS} generator steps with lambda = {EXPERIMENT_GP_WEIGHT:g} (reference), "
-          f"0 (reference without penalty) and yours ({value:g}) (~10-30 s)...")
+    print(f"Training the toy WGAN-GP for {EXPERIMENT_STEPS} generator steps with the notebook's lambda, without penalty (reference) "
+          "and with your lambda (~10-30 s)...")  # the value itself is not printed: a solution cell's output shows before it is opened
     reference, removed = penalty_experiment(EXPERIMENT_GP_WEIGHT), penalty_experiment(0.0)
     yours = penalty_experiment(value)
     measured = (f"critic's gradient norm between real and fake {yours['gradient_norm']:.2f} (reference {reference['gradient_norm']:.2f} "
