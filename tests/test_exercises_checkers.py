@@ -53,7 +53,19 @@ def notebook_definitions(module) -> dict[str, object]:
 CONTEXT = {
     nb00: lambda: notebook_definitions(nb00),  # kde_log_density
     nb01: lambda: notebook_definitions(nb01),  # log_sum_exp, e_step, m_step, gmm_log_density, COVARIANCE_FLOOR
+    nb04: lambda: {"NUM_CLASSES": 10},
+    nb05: lambda: _nb05_context(),  # train_gan and its data, smoke-sized
 }
+
+
+def _nb05_context() -> dict[str, object]:
+    """Notebook 05's functions (train_gan...) with the globals they read, as in smoke mode."""
+    namespace = notebook_definitions(nb05)  # the functions' own globals: fill in what the Parameters and data cells define
+    namespace.update(keras=keras, layers=keras.layers, tf=tf, utils=utils, NUM_STEPS=20, NUM_CHUNKS=2, NUM_EVAL=200)
+    namespace["ring_points"], _ = utils.data.make_toy_2d("ring", 512, seed=0, noise=namespace["MODE_STD"])
+    namespace["ring_modes"] = utils.data.toy_modes("ring")
+    namespace["eval_noise"] = np.random.default_rng(1).standard_normal((200, namespace["LATENT_DIM"])).astype("float32")
+    return namespace
 
 
 @functools.cache
@@ -329,62 +341,73 @@ TABLES |= {
 # ----------------------------------------------------------------------------- notebook 04
 
 
-def _condition(one_hot=lambda y, k: np.eye(k, dtype="float32")[y], first=False, dtype="float32"):
-    def condition(z, labels, num_classes):
-        parts = [np.asarray(z, "float32"), one_hot(np.asarray(labels), num_classes)]
-        return np.concatenate(parts[::-1] if first else parts, axis=1).astype(dtype)
-    return condition
+def _label_decoder(label_at="both", output="logits", z_in=True, final_conv=True, map_of="label"):
+    """Decoders (latent_dim, conv_filters, hidden_units) -> keras.Model with the typical mistakes of Exercises 1 and 3."""
+    def build(latent_dim, conv_filters, hidden_units):
+        layers = keras.layers
+        z, labels = keras.Input((latent_dim,)), keras.Input((10,))
+        parts = ([z] if z_in else []) + ([labels] if label_at in ("input", "both") else [])
+        x = layers.Concatenate()(parts) if len(parts) > 1 else parts[0]
+        x = layers.Dense(hidden_units, activation="relu")(x)
+        x = layers.Reshape((7, 7, conv_filters[-1]))(layers.Dense(7 * 7 * conv_filters[-1], activation="relu")(x))
+        if label_at in ("map", "both"):
+            source, width = (labels, 10) if map_of == "label" else (z, latent_dim)
+            x = layers.Concatenate()([x, layers.UpSampling2D(7)(layers.Reshape((1, 1, width))(source))])
+        for filters in reversed(conv_filters):
+            x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation="relu")(x)
+        if final_conv:
+            x = layers.Conv2D(1, 3, padding="same")(x)
+        if output == "sigmoid":
+            x = layers.Activation("sigmoid")(x)
+        return keras.Model([z, labels], x)
+    return build
 
 
-def _per_class(group_by="requested", denominator="requested", empty=np.nan):
-    def accuracy(predicted, requested, num_classes):
-        groups = requested if group_by == "requested" else predicted
-        result = np.full(num_classes, empty, dtype="float64")
-        for digit in range(num_classes):
-            chosen = groups == digit
-            if chosen.any():
-                correct = np.sum(predicted[chosen] == requested[chosen])
-                result[digit] = correct / {"requested": chosen.sum(), "total": len(requested), "none": 1}[denominator]
-        return result
-    return accuracy
+def _constant_decoder(latent_dim, conv_filters, hidden_units):
+    """Neither z nor the label reaches the output (everything multiplied by 0 at the input)."""
+    z, labels = keras.Input((latent_dim,)), keras.Input((10,))
+    x = keras.layers.Dense(7 * 7 * conv_filters[-1], activation="relu")(keras.layers.Rescaling(0.0)(z))
+    x = keras.layers.Reshape((7, 7, conv_filters[-1]))(x)
+    for filters in reversed(conv_filters):
+        x = keras.layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation="relu")(x)
+    return keras.Model([z, labels], keras.layers.Conv2D(1, 3, padding="same")(x))
+
+
+def _narrow_decoder_without_label(latent_dim, conv_filters, hidden_units):
+    """Label removed, but the dense layer is 1 unit wide: a different network, so a different measured effect."""
+    return _label_decoder(label_at="none")(latent_dim, conv_filters, 1)
 
 
 TABLES |= {
-    nb04.check_condition_latents: [
-        ("one-hot first", _condition(first=True), "one-hot part comes first"),
-        ("float64", _condition(dtype="float64"), "float32"),
-        ("label appended as a number", lambda z, y, k: np.concatenate([z, np.asarray(y, "float32")[:, None]], axis=1),
-         "append its one-hot encoding"),
-        ("one-hot sized by labels.max() + 1", _condition(one_hot=lambda y, k: np.eye(y.max() + 1, dtype="float32")[y]), "labels.max() + 1"),
-        ("10 classes hard-coded", _condition(one_hot=lambda y, k: np.eye(10, dtype="float32")[y]), "num_classes argument"),
-        ("labels off by one", _condition(one_hot=lambda y, k: np.eye(k, dtype="float32")[y - 1]), "one-hot columns are wrong"),
-        ("z returned unchanged", lambda z, y, k: z, "z unchanged"),
+    nb04.check_label_in_feature_map: [
+        ("label only at the input (the notebook's decoder)", _label_decoder(label_at="input"), "only at the input"),
+        ("sigmoid output", _label_decoder(output="sigmoid"), "look like probabilities"),
+        ("no final 1-filter convolution", _label_decoder(final_conv=False), "shape (batch, 28, 28, 1)"),
+        ("z tiled over the map instead of the label", _label_decoder(map_of="z"), "not with the 10 label channels"),
+        ("label ignored", _label_decoder(label_at="none"), "does not change when the label changes"),
+        ("z ignored", _label_decoder(z_in=False), "does not change when z changes"),
     ],
-    nb04.check_per_class_accuracy: [
-        ("grouped by the predicted label", _per_class(group_by="predicted"), "REQUESTED"),
-        ("0 for a class never requested", _per_class(empty=0.0), "NaN"),
-        ("divided by the total", _per_class(denominator="total"), "not by the total"),
-        ("counts, not shares", _per_class(denominator="none"), "counts of correct"),
-        ("overall accuracy for every class", lambda p, r, k: np.where(np.isin(np.arange(k), r), np.mean(p == r), np.nan), "overall accuracy"),
-        ("10 classes hard-coded", lambda p, r, k: _per_class()(p, r, 10), "one value per class"),
+    nb04.check_label_information: [
+        ("bits", math.log2(10), "bits"),
+        ("log base 10", 1.0, "log base 10"),
+        ("number of classes", 10, "number of classes"),
+        ("p(y)", 0.1, "p(y)"),
+        ("sign flipped", -math.log(10), "sign is flipped"),
+        ("per pixel", math.log(10) / 784, "per pixel"),
+        ("no saving", 0.0, "does help"),
+        ("a pair", (1.0, 2.0), "one number"),
     ],
-    nb04.check_style_grid_inputs: [
-        ("np.tile and np.repeat swapped", lambda s, k: (np.tile(s, (k, 1)), np.repeat(np.arange(k), len(s))), "np.repeat"),
-        ("latents only, not a pair", lambda s, k: np.repeat(s, k, axis=0), "pair"),
-        ("labels repeated instead of tiled", lambda s, k: (np.repeat(s, k, axis=0), np.repeat(np.arange(k), len(s))), "np.tile"),
-        ("10 classes hard-coded", lambda s, k: (np.repeat(s, 10, axis=0), np.tile(np.arange(10), len(s))), "shape"),
-        ("one-hot labels", lambda s, k: (np.repeat(s, k, axis=0), np.tile(np.eye(k), (len(s), 1))), "shape"),
+    nb04.check_decoder_label_experiment: [
+        ("label kept (the notebook's decoder)", _label_decoder(label_at="input"), "still changes with the label"),
+        ("z removed instead of the label", _label_decoder(label_at="input", z_in=False), "still changes with the label"),
+        ("nothing reaches the output", _constant_decoder, "ignores z as well"),
+        ("sigmoid output", _label_decoder(label_at="none", output="sigmoid"), "return logits"),
+        ("no final 1-filter convolution", _label_decoder(label_at="none", final_conv=False), "shape (batch, 28, 28, 1)"),
+        ("a different network (1-unit dense layer)", _narrow_decoder_without_label, "differs from the reference run without the label"),
     ],
 }
 
 # ----------------------------------------------------------------------------- notebook 05
-
-
-def _d_loss(real_sign=1.0, fake_sign=-1.0, outer=-1.0, reduce=tf.reduce_mean):
-    def loss(real, fake):
-        return float(outer * (reduce(tf.math.log_sigmoid(real_sign * tf.constant(real)))
-                              + reduce(tf.math.log_sigmoid(fake_sign * tf.constant(fake)))))
-    return loss
 
 
 def _covered(factor=3.0, metric="euclidean", count="modes"):
@@ -398,16 +421,31 @@ def _covered(factor=3.0, metric="euclidean", count="modes"):
     return count_covered
 
 
+def _points_like(coverage: dict, seed: int = 0):
+    """Points that reproduce a coverage result's per-mode counts (at the ring's modes; the rest far from every mode)."""
+    def experiment(_seed):
+        modes = utils.data.toy_modes("ring")
+        counts = np.asarray(coverage["per_mode"])
+        placed = np.repeat(modes, counts, axis=0)
+        far = np.full((nb05.EXPERIMENT["num_eval"] - len(placed), 2), 10.0)
+        return np.concatenate([placed, far]) + 0.01 * np.random.default_rng(seed).standard_normal((nb05.EXPERIMENT["num_eval"], 2))
+    return experiment
+
+
+def _points_on_modes(indices):
+    modes = utils.data.toy_modes("ring")
+    return lambda points, noise, seed: np.repeat(modes[list(indices)], nb05.EXPERIMENT["num_eval"] // len(indices), axis=0)
+
+
 TABLES |= {
-    nb05.check_discriminator_loss: [
-        ("constant", lambda r, f: 0.0, "minus sign"),
-        ("real and fake swapped", _d_loss(real_sign=-1.0, fake_sign=1.0), "swapped"),
-        ("no minus sign", _d_loss(outer=1.0), "sign is flipped"),
-        ("log_sigmoid(fake) for log(1 - D)", _d_loss(fake_sign=1.0), "log_sigmoid(-logits)"),
-        ("sum over the batch", _d_loss(reduce=tf.reduce_sum), "sum over the batch"),
-        ("unstable log(sigmoid)", lambda r, f: float(-np.mean(np.log(1 / (1 + np.exp(-r)))) - np.mean(np.log(1 - 1 / (1 + np.exp(-f))))),
-         "log_sigmoid"),
-        ("one loss per example", lambda r, f: -tf.math.log_sigmoid(r) - tf.math.log_sigmoid(-f), "one number"),
+    nb05.check_pacgan_experiment: [
+        ("no packing: the collapsed run", lambda points, noise, seed: _points_like(nb05.reference_runs(seed)[1])(seed), "WITHOUT packing"),
+        ("uniform noise", lambda points, noise, seed: np.random.default_rng(seed).uniform(-2.2, 2.2, (2000, 2)), "spread-out noise"),
+        ("the coverage dict", lambda points, noise, seed: {"mass_covered": 0.8}, "expected the generated points"),
+        ("points transposed", lambda points, noise, seed: np.zeros((2, 2000)), "shape (N, 2)"),
+        ("ten points", lambda points, noise, seed: np.zeros((10, 2)), "N >= 100"),
+        ("diverged", lambda points, noise, seed: np.full((2000, 2), np.nan), "diverged"),
+        ("two modes only", _points_on_modes([0, 4]), "differs from the reference run"),
     ],
     nb05.check_saturation: [
         ("pair swapped", (-0.99, -0.01), "swapped"),
@@ -744,7 +782,6 @@ ALTERNATIVES = [
     (nb01.check_em_lower_bound, lambda lj, r: float(np.mean(np.sum(r * lj, axis=1) + np.sum(-r * np.log(np.clip(r, 1e-300, None)), axis=1)))),
     (nb02.check_add_gaussian_noise, lambda x, s, seed: np.clip(x + np.random.default_rng(seed).normal(0, s, np.shape(x)), 0, 1).astype("float32")),
     (nb03.check_monte_carlo_kl, _monte_carlo_from_z),
-    (nb04.check_per_class_accuracy, _per_class()),
     (nb05.check_count_covered, lambda s, m, std: metrics.mode_coverage(s, m, std)["modes_covered"]),
     (nb05.check_count_covered, _covered()),
     (nb06.check_ema_initial_share, lambda n, d, w: float(np.exp(sum(np.log(min(d, (1 + t) / (10 + t)) if w else d)
@@ -762,7 +799,7 @@ ALTERNATIVES = [
 ]
 
 CHECKERS = list(TABLES)
-VALUE_CHECKERS = {nb05.check_saturation, nb05.check_optimal_discriminator, nb07.check_penalty_experiment}
+VALUE_CHECKERS = {nb04.check_label_information, nb05.check_saturation, nb05.check_optimal_discriminator, nb07.check_penalty_experiment}
 FUNCTION_CHECKERS = [checker for checker in CHECKERS if checker not in VALUE_CHECKERS]
 WRONG = [(checker, answer, phrase) for checker, rows in TABLES.items() for _, answer, phrase in rows]
 WRONG_IDS = [f"{checker.__module__[-4:]}.{checker.__name__[6:]}: {mistake}" for checker, rows in TABLES.items() for mistake, _, _ in rows]

@@ -1,148 +1,256 @@
 """Checkers for notebook 04 · Conditional VAE.
 
-Each checker takes the learner's function, calls it on known inputs, prints what is right
-or wrong (and why) and returns True or False. A blank answer (None) prints "not attempted".
+Each checker takes the learner's answer, checks it on known inputs (or, for the experiment,
+trains with it), prints what is right or wrong (and why) and returns True or False. A blank
+answer (None) prints "not attempted".
 """
 
 from __future__ import annotations
 
+import functools
+import math
+from collections.abc import Callable
+
 import numpy as np
 
-from . import call_safely, is_blank, not_attempted, report
+from . import as_number, call_safely, is_blank, not_attempted, report
 from . import check_function as _start
-from . import to_array as _array
+
+NUM_CLASSES = 10
+HIDDEN = "what it measures is printed when you run your own answer in the cell above"
 
 
-def check_condition_latents(condition_latents) -> bool:
-    """Exercise 1: latents with the one-hot label appended on the right.
+def _keras():
+    import keras
 
-    Example: ``ex.check_condition_latents(my_function)``
-    """
-    what = "Exercise 1 · conditioned decoder input"
-    verdict = _start(what, condition_latents)
-    if verdict is not None:
-        return verdict
-    z = np.array([[0.5, -1.0], [2.0, 0.0], [0.0, 3.0]], dtype="float32")
-    # labels 2, 0, 3 of 4 classes; then labels 1, 0, 1 of 6 classes, so that labels.max() + 1 is not num_classes
-    for labels, num_classes in ((np.array([2, 0, 3]), 4), (np.array([1, 0, 1]), 6)):
-        expected = np.concatenate([z, np.eye(num_classes, dtype="float32")[labels]], axis=1)
-        ok, answer = call_safely(what, condition_latents, z.copy(), labels.copy(), num_classes)
-        if not ok:
-            return False
-        if is_blank(answer):
-            return not_attempted(what)
-        given = _array(answer)
-        if given is None or given.dtype.kind not in "biuf":
-            return report(False, f"{what}: expected an array of numbers, got {type(answer).__name__}")
-        case = f"for labels {labels.tolist()} and num_classes={num_classes}"
-        if given.shape != expected.shape:
-            if given.shape == z.shape:
-                hint = "You returned z unchanged: append the one-hot labels as extra columns."
-            elif given.shape == (len(z), z.shape[1] + 1):
-                hint = "You appended the label itself; append its one-hot encoding (num_classes columns)."
-            elif given.ndim == 2 and given.shape[0] == len(z) and given.shape[1] == z.shape[1] + labels.max() + 1:
-                hint = "The one-hot part has labels.max() + 1 columns; it needs num_classes columns, whatever labels occur."
-            elif given.ndim == 2 and given.shape[0] == len(z):
-                hint = f"The one-hot part has {given.shape[1] - z.shape[1]} columns; use the num_classes argument."
-            else:
-                hint = "Concatenate along axis 1 (the features), not axis 0."
-            return report(False, f"{what}: {case} expected shape {expected.shape} (batch, latent + num_classes), got {given.shape}. {hint}")
-        if np.allclose(given, np.concatenate([expected[:, 2:], z], axis=1)):
-            return report(False, f"{what}: the one-hot part comes first; put the latents first and the one-hot on the right.")
-        if not np.allclose(given[:, :2], z):
-            return report(False, f"{what}: the first columns must be z unchanged.")
-        if not np.allclose(given[:, 2:], expected[:, 2:]):
-            return report(False, f"{what}: the one-hot columns are wrong, e.g. row 0 (label {labels[0]}) gave {given[0, 2:].tolist()}, "
-                                 f"expected {expected[0, 2:].tolist()}.")
-        if given.dtype != np.float32:
-            return report(False, f"{what}: values are right, but the dtype is {given.dtype}; Keras layers expect float32.")
-    return report(True, f"{what}: correct, [z | one-hot(label)], shape (batch, latent + num_classes).")
+    return keras
 
 
-def _accuracies(what: str, per_class_accuracy, predicted, requested, num_classes):
-    """The learner's per-class accuracies as a float array of shape (num_classes,), or a verdict (bool) to return."""
-    ok, answer = call_safely(what, per_class_accuracy, predicted.copy(), requested.copy(), num_classes)
+def _decoder_output(what: str, build_decoder: Callable, latent_dim: int, conv_filters: tuple, hidden_units: int,
+                    z: np.ndarray, one_hot: np.ndarray):
+    """(model, output array) of the learner's decoder on (z, one_hot), or a verdict (bool) to return."""
+    keras = _keras()
+    keras.utils.set_random_seed(0)
+    ok, model = call_safely(what, build_decoder, latent_dim, conv_filters, hidden_units)
     if not ok:
         return False
-    if is_blank(answer):
+    if is_blank(model):
         return not_attempted(what)
-    given = None if isinstance(answer, (str, dict)) else _array(answer, "float64")
-    if given is None:
-        return report(False, f"{what}: expected an array of {num_classes} numbers, got {type(answer).__name__}")
-    if given.shape != (num_classes,):
-        return report(False, f"{what}: expected one value per class, shape {(num_classes,)}, got {given.shape}")
-    return given
-
-
-def check_per_class_accuracy(per_class_accuracy) -> bool:
-    """Exercise 2: per requested class, the share read as that class (NaN if never requested).
-
-    Example: ``ex.check_per_class_accuracy(my_function)``
-    """
-    what = "Exercise 2 · accuracy per requested class"
-    verdict = _start(what, per_class_accuracy)
-    if verdict is not None:
-        return verdict
-    requested = np.array([0, 0, 0, 0, 1, 1, 2, 2, 2, 2])
-    predicted = np.array([0, 0, 0, 1, 1, 2, 2, 2, 0, 2])
-    expected = np.array([0.75, 0.5, 0.75, np.nan])
-    given = _accuracies(what, per_class_accuracy, predicted, requested, 4)
-    if isinstance(given, bool):
-        return given
-    if not np.isnan(given[3]):
-        return report(False, f"{what}: class 3 was never requested, so its accuracy is undefined: return NaN, not {given[3]}.")
-    if not np.allclose(given[:3], expected[:3]):
-        wrong = [
-            ([0.3, 0.1, 0.3], "Divide by the number of samples requested as each class, not by the total."),
-            ([3.0, 1.0, 3.0], "These are counts of correct samples; divide by how many were requested as each class."),
-            ([0.7, 0.7, 0.7], "That is the overall accuracy for every class; compute it separately within each requested class."),
-        ]
-        hint = next((message for wrong_value, message in wrong if np.allclose(given[:3], wrong_value)), "")
-        return report(False, f"{what}: got {np.round(given[:3], 3).tolist()} for classes 0-2, expected [0.75, 0.5, 0.75]. "
-                             f"{hint}".strip())
-    # a second case where grouping by the *predicted* label would give a different answer
-    given = _accuracies(what, per_class_accuracy, np.array([0, 0, 0, 1]), np.array([0, 0, 1, 1]), 2)
-    if isinstance(given, bool):
-        return given
-    if not np.allclose(given, [1.0, 0.5]):
-        return report(False, f"{what}: for requested [0, 0, 1, 1] and read [0, 0, 0, 1] expected [1.0, 0.5], got {given.tolist()}. "
-                             "Group by the REQUESTED label (precision per predicted label is a different question).")
-    return report(True, f"{what}: correct, accuracy is counted per requested label, NaN where nothing was requested.")
-
-
-def check_style_grid_inputs(style_grid_inputs) -> bool:
-    """Exercise 3: (latents, labels) for a grid whose rows share a style and whose columns are the classes.
-
-    Example: ``ex.check_style_grid_inputs(my_function)``
-    """
-    what = "Exercise 3 · style grid inputs"
-    verdict = _start(what, style_grid_inputs)
-    if verdict is not None:
-        return verdict
-    styles = np.array([[1.0, 2.0], [3.0, 4.0]])
-    ok, answer = call_safely(what, style_grid_inputs, styles, 3)
+    if not isinstance(model, keras.Model):
+        return report(False, f"{what}: expected a keras.Model, got {type(model).__name__}")
+    ok, output = call_safely(what, lambda: np.asarray(model([z, one_hot], training=False)))
     if not ok:
         return False
+    if output.shape != (len(z), 28, 28, 1):
+        return report(False, f"{what}: the decoder should map [z, one_hot] to logits of shape (batch, 28, 28, 1); "
+                             f"got {output.shape}. End with the notebook's 1-filter Conv2D.")
+    if not np.all(np.isfinite(output)):
+        return report(False, f"{what}: the decoder's output holds NaN or infinity.")
+    return model, output
+
+
+def _changes_with(model, z: np.ndarray, one_hot: np.ndarray, output: np.ndarray) -> tuple[bool, bool]:
+    """Does the output change when the label changes? When z changes?"""
+    other_labels = np.roll(one_hot, 3, axis=1)
+    with_other_label = np.asarray(model([z, other_labels], training=False))
+    with_other_z = np.asarray(model([z[::-1].copy() + 1.0, one_hot], training=False))
+    return (not np.allclose(output, with_other_label, atol=1e-6), not np.allclose(output, with_other_z, atol=1e-6))
+
+
+def check_label_in_feature_map(build_decoder: Callable | None) -> bool:
+    """Exercise 1: ``build_decoder(latent_dim, conv_filters, hidden_units)`` is a conditional decoder that also
+    concatenates the one-hot label, as num_classes constant channels, to its 7x7 feature map.
+
+    Example: ``ex.check_label_in_feature_map(build_decoder_label_everywhere)``
+    """
+    what = "Exercise 1 · the label in the feature map"
+    verdict = _start(what, build_decoder, "(latent_dim, conv_filters, hidden_units) -> keras.Model")
+    if verdict is not None:
+        return verdict
+    keras = _keras()
+    latent_dim, conv_filters, hidden_units = 3, (4, 6), 16
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((4, latent_dim)).astype("float32")
+    one_hot = np.eye(NUM_CLASSES, dtype="float32")[[1, 4, 7, 9]]
+    result = _decoder_output(what, build_decoder, latent_dim, conv_filters, hidden_units, z, one_hot)
+    if isinstance(result, bool):
+        return result
+    model, output = result
+    if output.min() >= 0.0 and output.max() <= 1.0:
+        return report(False, f"{what}: all outputs lie in [0, 1]: they look like probabilities. Return logits (no sigmoid): "
+                             "utils.vae.negative_elbo applies the sigmoid inside its loss.")
+    uses_label, uses_z = _changes_with(model, z, one_hot, output)
+    if not uses_label:
+        return report(False, f"{what}: the output does not change when the label changes: the label never reaches the output.")
+    if not uses_z:
+        return report(False, f"{what}: the output does not change when z changes: the style code must still enter the decoder.")
+    spatial = [layer for layer in model.layers if isinstance(layer, keras.layers.Concatenate)
+               and len(layer.output.shape) == 4]
+    if not spatial:
+        return report(False, f"{what}: the label enters only at the input (concatenated to z). Also concatenate it to the 7x7 "
+                             "feature map, as num_classes constant channels: reshape the one-hot to (1, 1, num_classes), "
+                             "repeat it over 7x7 (layers.UpSampling2D(7)), then layers.Concatenate().")
+    widths = [[int(part.shape[-1]) for part in layer.input] for layer in spatial]
+    if not any(NUM_CLASSES in parts and any(w in conv_filters for w in parts) for parts in widths):
+        shown = "; ".join(" + ".join(str(w) for w in parts) + " channels" for parts in widths)
+        return report(False, f"{what}: a feature map is concatenated ({shown}), but not with the {NUM_CLASSES} label channels: "
+                             "the one-hot label (num_classes values), repeated over the 7x7 grid, is what the exercise adds.")
+    return report(True, f"{what}: correct: the label reaches the output both through the input and through the feature map.")
+
+
+def check_label_information(answer) -> bool:
+    """Exercise 2: at most how many nats per image can -log p(x | y) be below -log p(x), with 10 equally likely classes.
+
+    Example: ``ex.check_label_information(2.3)``
+    """
+    what = "Exercise 2 · what the label is worth"
     if is_blank(answer):
         return not_attempted(what)
-    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-        return report(False, f"{what}: return a pair (latents, labels), got {type(answer).__name__}")
-    latents, labels = (_array(part) for part in answer)
-    if latents is None or labels is None or latents.dtype.kind not in "biuf" or labels.dtype.kind not in "biuf":
-        return report(False, f"{what}: latents and labels must both be arrays of numbers")
-    expected_latents = np.array([[1.0, 2.0]] * 3 + [[3.0, 4.0]] * 3)
-    expected_labels = np.array([0, 1, 2, 0, 1, 2])
-    if latents.shape != expected_latents.shape or labels.shape != expected_labels.shape:
-        return report(False, f"{what}: expected latents of shape {expected_latents.shape} and labels of shape "
-                             f"{expected_labels.shape}, got {latents.shape} and {labels.shape}")
-    if np.allclose(latents, np.tile(styles, (3, 1))):
-        return report(False, f"{what}: the styles alternate along a row; each style must fill a whole row: "
-                             "use np.repeat for the latents and np.tile for the labels.")
-    if not np.allclose(latents, expected_latents):
-        return report(False, f"{what}: latents are in the wrong order; row r of the grid must repeat style r num_classes times.")
-    if not np.array_equal(labels, expected_labels):
-        hint = " np.repeat gives each label a run; the labels cycle along each row: np.tile." \
-            if np.array_equal(labels, np.repeat(np.arange(3), 2)) else ""
-        return report(False, f"{what}: labels should be {expected_labels.tolist()} (0..num_classes-1 once per row), "
-                             f"got {labels.tolist()}.{hint}")
-    return report(True, f"{what}: correct, row-major grid: style r repeated with labels 0..num_classes-1.")
+    value = as_number(what, answer, hint="One number: nats per image.")
+    if value is None:
+        return False
+    if math.isclose(value, math.log(NUM_CLASSES), rel_tol=2e-3):
+        return report(True, f"{what}: correct.")  # says no more: a solution cell's output shows before it is opened
+    wrong = [
+        (math.log2(NUM_CLASSES), "that is in bits (log base 2); the ELBO in this notebook is in nats (natural log)."),
+        (math.log10(NUM_CLASSES), "that is log base 10; nats use the natural log."),
+        (float(NUM_CLASSES), "that is the number of classes; the saving is a log-probability."),
+        (1 / NUM_CLASSES, "that is p(y), a probability; the saving is -log p(y) when the label is certain given the image."),
+        (-math.log(NUM_CLASSES), "the sign is flipped: the conditional bound is LOWER by this amount, so the saving is positive."),
+        (math.log(NUM_CLASSES) / 784, "that is per pixel; the question asks per image."),
+        (0.0, "the label does help: -log p(x | y) = -log p(x) + log p(y) - log p(y | x)."),
+    ]
+    hint = next((message for wrong_value, message in wrong if math.isclose(value, wrong_value, rel_tol=2e-3, abs_tol=1e-9)),
+                "Use log p(x | y) = log p(x) + log p(y | x) - log p(y): it is largest when the image fixes its label, p(y | x) = 1.")
+    return report(False, f"{what}: {value:.4g} is not it: {hint}")
+
+
+# ----------------------------------------------------------------------------- Exercise 3: the experiment
+
+EXPERIMENT = {"train_digits": 4000, "epochs": 6, "batch_size": 64, "latent_dim": 8, "conv_filters": (8, 16),
+              "hidden_units": 64, "beta": 2.0, "samples_per_class": 50, "seed": 0}
+
+
+def reference_conditional_encoder(latent_dim: int, conv_filters: tuple, hidden_units: int):
+    """The notebook's encoder: CNN features of the image, concatenated with the one-hot label, to (mean, log_var)."""
+    keras = _keras()
+    layers = keras.layers
+    images, labels = keras.Input((28, 28, 1)), keras.Input((NUM_CLASSES,))
+    x = images
+    for filters in conv_filters:
+        x = layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu")(x)
+    x = layers.Dense(hidden_units, activation="relu")(layers.Concatenate()([layers.Flatten()(x), labels]))
+    return keras.Model([images, labels], [layers.Dense(latent_dim)(x), layers.Dense(latent_dim)(x)])
+
+
+def reference_decoder(latent_dim: int, conv_filters: tuple, hidden_units: int, *, use_label: bool = True):
+    """The notebook's decoder (``use_label=False``: the same network with the label input left unused)."""
+    keras = _keras()
+    layers = keras.layers
+    z, labels = keras.Input((latent_dim,)), keras.Input((NUM_CLASSES,))
+    x = layers.Concatenate()([z, labels]) if use_label else z
+    x = layers.Dense(hidden_units, activation="relu")(x)
+    x = layers.Reshape((7, 7, conv_filters[-1]))(layers.Dense(7 * 7 * conv_filters[-1], activation="relu")(x))
+    for filters in reversed(conv_filters):
+        x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation="relu")(x)
+    return keras.Model([z, labels], layers.Conv2D(1, 3, padding="same")(x))
+
+
+def run_experiment(build_decoder: Callable) -> dict:
+    """Train a small CVAE (sizes in ``EXPERIMENT``) with the notebook's encoder and ``build_decoder``'s decoder;
+    return the held-out KL and reconstruction (nats per image) and the share of prior samples read as the requested digit."""
+    import tensorflow as tf
+
+    from .. import data, metrics, vae
+
+    keras = _keras()
+    settings = EXPERIMENT
+    x_train, y_train, x_test, y_test = data.load_mnist5k(limit=settings["train_digits"])
+    keras.utils.set_random_seed(settings["seed"])
+    sizes = (settings["latent_dim"], settings["conv_filters"], settings["hidden_units"])
+    encoder, decoder = reference_conditional_encoder(*sizes), build_decoder(*sizes)
+    optimizer = keras.optimizers.Adam(1e-3)
+    noise_rng = tf.random.Generator.from_seed(settings["seed"])
+
+    @tf.function
+    def train_step(images, labels):
+        one_hot = tf.one_hot(labels, NUM_CLASSES)
+        with tf.GradientTape() as tape:
+            mean, log_var = encoder([images, one_hot], training=True)
+            z = vae.reparameterize(mean, log_var, noise_rng)
+            loss = tf.reduce_mean(vae.negative_elbo(images, decoder([z, one_hot], training=True), mean, log_var,
+                                                    beta=settings["beta"])["loss"])
+        variables = encoder.trainable_variables + decoder.trainable_variables
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+
+    for epoch in range(settings["epochs"]):
+        for images, labels in data.to_dataset(x_train, y_train, batch_size=settings["batch_size"], seed=settings["seed"], epoch=epoch):
+            train_step(images, labels)
+    one_hot = tf.one_hot(y_test, NUM_CLASSES)
+    mean, log_var = encoder([tf.constant(x_test), one_hot], training=False)
+    z = vae.reparameterize(mean, log_var, tf.random.Generator.from_seed(1))
+    recon = float(np.mean(vae.bernoulli_nll(tf.constant(x_test), decoder([z, one_hot], training=False)).numpy()))
+    kl = float(np.mean(vae.kl_to_standard_normal(mean, log_var).numpy()))
+    requested = np.repeat(np.arange(NUM_CLASSES), settings["samples_per_class"])
+    prior = tf.random.Generator.from_seed(2).normal((len(requested), settings["latent_dim"]))
+    samples = tf.sigmoid(decoder([prior, tf.one_hot(requested, NUM_CLASSES)], training=False)).numpy()
+    return {"kl": kl, "recon": recon, "accuracy": float(metrics.digit_accuracy(samples, requested))}
+
+
+@functools.cache
+def reference_runs() -> dict:
+    """The experiment with the notebook's decoder ("with label") and with the label removed from it ("without label")."""
+    return {"with label": run_experiment(reference_decoder),
+            "without label": run_experiment(functools.partial(reference_decoder, use_label=False))}
+
+
+def _line(name: str, run: dict) -> str:
+    return f"{name}: accuracy {run['accuracy']:.0%}, KL {run['kl']:.2f} nats, reconstruction {run['recon']:.1f} nats"
+
+
+def check_decoder_label_experiment(build_decoder_without_label: Callable | None, *, reveal: bool = True) -> bool:
+    """Exercise 3 (experiment): ``build_decoder_without_label(latent_dim, conv_filters, hidden_units)`` is the notebook's
+    decoder with the label taken out (inputs [z, one_hot] kept, the label unused). The checker trains a small CVAE with it
+    and judges the measured accuracy and KL against reference runs with and without the label.
+
+    Example: ``ex.check_decoder_label_experiment(build_decoder_without_label)``
+    """
+    what = "Exercise 3 · experiment: a decoder without the label"
+    verdict = _start(what, build_decoder_without_label, "(latent_dim, conv_filters, hidden_units) -> keras.Model")
+    if verdict is not None:
+        return verdict
+    sizes = (EXPERIMENT["latent_dim"], EXPERIMENT["conv_filters"], EXPERIMENT["hidden_units"])
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((4, sizes[0])).astype("float32")
+    one_hot = np.eye(NUM_CLASSES, dtype="float32")[[1, 4, 7, 9]]
+    result = _decoder_output(what, build_decoder_without_label, *sizes, z, one_hot)
+    if isinstance(result, bool):
+        return result
+    model, output = result
+    uses_label, uses_z = _changes_with(model, z, one_hot, output)
+    if uses_label:
+        return report(False, f"{what}: the output still changes with the label: take the label out of the decoder "
+                             "(keep the one_hot_label input so the training code runs unchanged, but do not use it).")
+    if not uses_z:
+        return report(False, f"{what}: the output ignores z as well: only the label should go; z must still enter the decoder.")
+    if output.min() >= 0.0 and output.max() <= 1.0:
+        return report(False, f"{what}: all outputs lie in [0, 1]: return logits (no sigmoid), as the notebook's decoder does.")
+    ok, measured = call_safely(what, run_experiment, build_decoder_without_label)
+    if not ok:
+        return False
+    references = reference_runs()
+    with_label, without_label = references["with label"], references["without label"]
+    chance = 1 / NUM_CLASSES
+    accuracy_ok = abs(measured["accuracy"] - without_label["accuracy"]) <= 0.1 and measured["accuracy"] < with_label["accuracy"] - 0.3
+    recon_ok = abs(measured["recon"] - without_label["recon"]) <= 0.05 * without_label["recon"]
+    summary = (f"{_line('your decoder', measured)} · {_line('reference without label', without_label)} · "
+               f"{_line('reference with label', with_label)} (chance {chance:.0%})")
+    if accuracy_ok and recon_ok:
+        if not reveal:
+            return report(True, f"{what}: correct ({HIDDEN})")
+        return report(True, f"{what}: correct. {summary}. Without the label the decoder cannot know which digit is asked for: the "
+                            "classifier reads the requested digit about as often as chance. The class of a training digit can now reach "
+                            f"the decoder only through z: reconstruction goes from {with_label['recon']:.1f} to {measured['recon']:.1f} "
+                            f"nats and the KL from {with_label['kl']:.2f} to {measured['kl']:.2f} nats per image.")
+    return report(False, f"{what}: the measured effect differs from the reference run without the label. {summary}. "
+                         "Build the notebook's decoder exactly, with only the concatenation of the label removed.")

@@ -2,59 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import as_number, attempt, check_function, is_blank, not_attempted, report, to_array
 
 
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
+def check_saturation(answer, *, reveal: bool = True) -> bool:
+    """Exercise 2: (d minimax / d logit, d non-saturating / d logit) when D(G(z)) = 0.01.
 
-
-def _reference_d_loss(real_logits, fake_logits) -> float:
-    real_logits, fake_logits = np.asarray(real_logits, "float64"), np.asarray(fake_logits, "float64")
-    return float(-np.mean(np.log(_sigmoid(real_logits))) - np.mean(np.log(1.0 - _sigmoid(fake_logits))))
-
-
-def check_discriminator_loss(function) -> bool:
-    """Exercise 1: ``function(real_logits, fake_logits)`` returns -[E log D(x) + E log(1 - D(G(z)))]."""
-    what = "Exercise 1 (discriminator loss)"
-    verdict = check_function(what, function, "(real_logits, fake_logits) -> loss")
-    if verdict is not None:
-        return verdict
-    rng = np.random.default_rng(5)
-    cases = [(rng.normal(size=8).astype("float32"), rng.normal(size=8).astype("float32")),
-             (np.array([4.0, 3.0], "float32"), np.array([-4.0, -3.0], "float32")),
-             (np.array([30.0, -30.0], "float32"), np.array([30.0, -30.0], "float32"))]
-    for real, fake in cases:
-        status, value = attempt(what, function, real.copy(), fake.copy())
-        if status != "ok":
-            return False
-        array = to_array(value, "float64")
-        if array is not None and array.size == 1 and not np.isfinite(array).all():
-            return report(False, f"{what}: got {float(array.reshape(()))} for logits of ±30. Use tf.math.log_sigmoid(logits) instead of "
-                                 "log(sigmoid(logits)): the sigmoid rounds to 0 or 1 and the log blows up.")
-        value = as_number(what, value, hint="Average over the batch (tf.reduce_mean) so the loss is one number.")
-        if value is None:
-            return False
-        expected = _reference_d_loss(real, fake)
-        if np.isclose(value, expected, rtol=1e-3, atol=1e-4):
-            continue
-        wrong = [
-            (_reference_d_loss(-real, -fake), "It looks like real and fake are swapped: real logits should be pushed up, fake ones down."),
-            (-expected, "The sign is flipped: the loss is MINUS the log-likelihood, so that minimising it improves D."),
-            (float(-np.mean(np.log(_sigmoid(real.astype("float64")))) - np.mean(np.log(_sigmoid(fake.astype("float64"))))),
-             "The fake term is log(1 - D) = log_sigmoid(-logits), not log_sigmoid(logits)."),
-            (expected * len(real), "That is a sum over the batch; take the mean (tf.reduce_mean)."),
-        ]
-        hint = next((message for wrong_value, message in wrong if np.isclose(value, wrong_value, rtol=1e-3, atol=1e-4)),
-                    "Remember the minus sign (we minimise) and that log(1 - sigmoid(l)) = log_sigmoid(-l).")
-        return report(False, f"{what}: got {value:.4f}, expected {expected:.4f}. {hint}")
-    return report(True, f"{what}: correct, and numerically stable for large logits.")
-
-
-def check_saturation(answer) -> bool:
-    """Exercise 2: (d minimax / d logit, d non-saturating / d logit) when D(G(z)) = 0.01."""
+    ``reveal=False`` (the solution cell) prints no numbers: its output shows before the cell is opened.
+    """
     what = "Exercise 2 (gradients when D(G(z)) = 0.01)"
     if is_blank(answer):
         return not_attempted(what)
@@ -64,6 +23,8 @@ def check_saturation(answer) -> bool:
         return report(False, f"{what}: expected a pair (minimax_gradient, non_saturating_gradient)")
     pair = np.array([minimax, non_saturating])
     if np.allclose(pair, [-0.01, -0.99], atol=1e-3):
+        if not reveal:
+            return report(True, f"{what}: correct.")
         return report(True, f"{what}: correct. The minimax loss gives a 99x weaker push ({minimax:.3f} vs {non_saturating:.3f}) "
                             "exactly when the generator is worst: that is the saturation.")
     wrong = [
@@ -164,3 +125,121 @@ def check_count_covered(function) -> bool:
                     "A mode counts when at least one sample whose *nearest* mode it is lies within 3 std (Euclidean distance).")
         return report(False, f"{what}: got {number:g} for a case with {count} modes covered. {hint}")
     return report(True, f"{what}: correct on {len(cases)} cases; it agrees with utils.metrics.mode_coverage.")
+
+
+# ----------------------------------------------------------------------------- Exercise 1: the experiment
+
+EXPERIMENT = {"num_points": 20_000, "num_steps": 3000, "latent_dim": 8, "hidden_units": 128, "batch_size": 256,
+              "learning_rate": 1e-3, "slow_d_learning_rate": 1e-4, "beta_1": 0.5, "pack": 2, "num_eval": 2000,
+              "mode_std": 0.05, "seed": 0}
+
+
+def experiment_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ring (as the notebook makes it), its modes, and the fixed noise the generated points are drawn from."""
+    from .. import data
+
+    points, _ = data.make_toy_2d("ring", EXPERIMENT["num_points"], seed=0, noise=EXPERIMENT["mode_std"])
+    noise = np.random.default_rng(1).standard_normal((EXPERIMENT["num_eval"], EXPERIMENT["latent_dim"])).astype("float32")
+    return points, data.toy_modes("ring"), noise
+
+
+def reference_train_gan(*, pack: int = 1, d_learning_rate: float | None = None, seed: int = 0) -> np.ndarray:
+    """The notebook's GAN on the ring (non-saturating loss, slow discriminator by default); with ``pack`` > 1 the
+    discriminator judges ``pack`` points side by side (PacGAN). Returns the generated points for the fixed noise."""
+    import keras
+    import tensorflow as tf
+
+    settings = EXPERIMENT
+    points, _, eval_noise = experiment_data()
+    d_learning_rate = settings["slow_d_learning_rate"] if d_learning_rate is None else d_learning_rate
+
+    def mlp(input_dim, output_dim):
+        hidden = [keras.layers.Dense(settings["hidden_units"], activation="relu") for _ in range(3)]
+        return keras.Sequential([keras.Input((input_dim,)), *hidden, keras.layers.Dense(output_dim)])
+
+    keras.utils.set_random_seed(seed)
+    generator, discriminator = mlp(settings["latent_dim"], 2), mlp(2 * pack, 1)
+    g_optimizer = keras.optimizers.Adam(settings["learning_rate"], beta_1=settings["beta_1"])
+    d_optimizer = keras.optimizers.Adam(d_learning_rate, beta_1=settings["beta_1"])
+    noise_rng = tf.random.Generator.from_seed(seed)
+    data = tf.constant(points)
+    batch, latent = settings["batch_size"], settings["latent_dim"]
+
+    def judge(x):
+        return discriminator(tf.reshape(x, [-1, 2 * pack]))
+
+    @tf.function
+    def train_step():
+        real = tf.gather(data, noise_rng.uniform([batch], 0, len(points), dtype=tf.int32))
+        with tf.GradientTape() as tape:
+            real_logits, fake_logits = judge(real), judge(generator(noise_rng.normal([batch, latent])))
+            d_loss = -tf.reduce_mean(tf.math.log_sigmoid(real_logits)) - tf.reduce_mean(tf.math.log_sigmoid(-fake_logits))
+        d_optimizer.apply_gradients(zip(tape.gradient(d_loss, discriminator.trainable_weights), discriminator.trainable_weights))
+        with tf.GradientTape() as tape:
+            g_loss = -tf.reduce_mean(tf.math.log_sigmoid(judge(generator(noise_rng.normal([batch, latent])))))
+        g_optimizer.apply_gradients(zip(tape.gradient(g_loss, generator.trainable_weights), generator.trainable_weights))
+
+    for _ in range(settings["num_steps"]):
+        train_step()
+    return generator(eval_noise).numpy()
+
+
+@functools.cache
+def reference_runs(seed: int = 0) -> dict:
+    """Mode coverage of the slow-discriminator GAN without (pack 1) and with PacGAN (``EXPERIMENT["pack"]``)."""
+    from .. import metrics
+
+    _, modes, _ = experiment_data()
+    return {pack: metrics.mode_coverage(reference_train_gan(pack=pack, seed=seed), modes, EXPERIMENT["mode_std"])
+            for pack in (1, EXPERIMENT["pack"])}
+
+
+def check_pacgan_experiment(experiment, *, reveal: bool = True) -> bool:
+    """Exercise 1 (experiment): ``experiment(points, noise, seed)`` trains the slow-discriminator GAN on ``points`` with
+    a discriminator that judges pairs of points (PacGAN, sizes in ``EXPERIMENT``) and returns ``generator(noise)``;
+    judged by mass-weighted coverage against reference runs with and without packing.
+
+    Example: ``ex.check_pacgan_experiment(my_experiment)``
+    """
+    what = "Exercise 1 · experiment: PacGAN"
+    verdict = check_function(what, experiment, "(points, noise, seed) -> generated points of shape (N, 2)")
+    if verdict is not None:
+        return verdict
+    from .. import metrics
+
+    points, modes, noise = experiment_data()
+    status, result = attempt(what, experiment, points.copy(), noise.copy(), EXPERIMENT["seed"])
+    if status != "ok":
+        return False
+    samples = to_array(result, "float64")
+    if samples is None or samples.ndim != 2 or samples.shape[1] != 2 or len(samples) < 100:
+        shown = type(result).__name__ if samples is None else f"shape {samples.shape}"
+        return report(False, f"{what}: expected the generated points, an array of shape (N, 2) with N >= 100 "
+                             f"(generator(noise).numpy()), got {shown}.")
+    if not np.all(np.isfinite(samples)):
+        return report(False, f"{what}: the generated points hold NaN or infinity: the training diverged.")
+    measured = metrics.mode_coverage(samples, modes, EXPERIMENT["mode_std"])
+    references = reference_runs(EXPERIMENT["seed"])
+    alone, packed = references[1], references[EXPERIMENT["pack"]]
+
+    def line(name, result):
+        return (f"{name}: mass covered {result['mass_covered']:.2f}, modes with a real share {result['modes_with_share']}/8, "
+                f"modes touched {result['modes_covered']}/8")
+
+    summary = (f"{line('your run', measured)} · {line('reference with pairs', packed)} · "
+               f"{line('reference without packing', alone)}")
+    if measured["modes_covered"] >= 6 and measured["high_quality"] < 0.3:
+        return report(False, f"{what}: your points touch {measured['modes_covered']} modes but only {measured['high_quality']:.0%} "
+                             f"lie near one: that is what spread-out noise looks like, not a trained generator. {summary}")
+    if abs(measured["mass_covered"] - packed["mass_covered"]) <= 0.2 and measured["mass_covered"] >= alone["mass_covered"] + 0.2:
+        if not reveal:
+            return report(True, f"{what}: correct (what it measures is printed when you run your own answer in the cell above)")
+        return report(True, f"{what}: correct. {summary}. The discriminator is as slow as before, but a pair of identical "
+                            "points is easy to call fake even where one such point looks real: packing lets D punish a lack "
+                            "of variety directly.")
+    if abs(measured["mass_covered"] - alone["mass_covered"]) <= 0.1:
+        return report(False, f"{what}: your run looks like the slow discriminator WITHOUT packing. {summary}. "
+                             f"Pass pack={EXPERIMENT['pack']} (and d_learning_rate=SLOW_D_LEARNING_RATE) to train_gan.")
+    return report(False, f"{what}: the measured coverage differs from the reference run. {summary}. Train on `points` with "
+                         f"the non-saturating loss, d_learning_rate=SLOW_D_LEARNING_RATE, pack={EXPERIMENT['pack']}, "
+                         f"num_steps={EXPERIMENT['num_steps']} and the given seed, and return generator(noise).numpy().")
