@@ -53,6 +53,9 @@ def notebook_definitions(module) -> dict[str, object]:
 CONTEXT = {
     nb00: lambda: notebook_definitions(nb00),  # kde_log_density
     nb01: lambda: notebook_definitions(nb01),  # log_sum_exp, e_step, m_step, gmm_log_density, COVARIANCE_FLOOR
+    nb02: lambda: {"layers": keras.layers},  # the experiment's solution builds its model with layers
+    nb03: lambda: {"layers": keras.layers, "reparameterize": utils.vae.reparameterize,  # the notebook checks that its own
+                   "bernoulli_nll": utils.vae.bernoulli_nll},  # reparameterize and bernoulli_nll agree with utils.vae
     nb04: lambda: {"NUM_CLASSES": 10},
     nb05: lambda: _nb05_context(),  # train_gan and its data, smoke-sized
 }
@@ -231,53 +234,20 @@ TABLES |= {
 # ----------------------------------------------------------------------------- notebook 02
 
 
-def _noise(draw=lambda rng, shape: rng.standard_normal(shape), scale=lambda s: s, clip=(0.0, 1.0), dtype="float32",
-           seeded=True, in_place=False):
-    def add_noise(images, noise_std, seed):
-        rng = np.random.default_rng(seed if seeded else None)
-        noise = scale(noise_std) * draw(rng, np.shape(images))
-        if in_place:
-            images += noise.astype(images.dtype)
-            noisy = images
-        else:
-            noisy = np.asarray(images) + noise
-        return (np.clip(noisy, *clip) if clip else noisy).astype(dtype)
-    return add_noise
-
-
 def _roc(compare):
-    return lambda normal, anomaly: float(np.mean(compare(np.asarray(anomaly)[:, None], np.asarray(normal)[None, :])))
+    return lambda normal, anomalous: float(np.mean(compare(np.asarray(anomalous)[:, None], np.asarray(normal)[None, :])))
 
 
-def _per_image(function):
-    return lambda a, b: function(np.asarray(a, "float64"), np.asarray(b, "float64"))
+def _pca(**mistake):
+    return lambda train, test, k: nb02._pca_variant(train, test, k, **mistake)
+
+
+def _denoiser(noise=None, **mistake):
+    """A denoiser experiment with a typical mistake; its runs are the checker's cached reference runs (seconds each)."""
+    return lambda train, noisy, clean, noise_std, epochs: nb02._denoise_reference(noise_std if noise is None else noise, **mistake)
 
 
 TABLES |= {
-    nb02.check_add_gaussian_noise: [
-        ("float64 and unclipped", _noise(clip=None, dtype="float64"), "float32"),
-        ("not clipped", _noise(clip=None), "clip"),
-        ("seed ignored", _noise(seeded=False), "same seed"),
-        ("uniform noise of the same spread", _noise(draw=lambda rng, shape: rng.uniform(-math.sqrt(3), math.sqrt(3), shape)),
-         "not Gaussian"),
-        ("uniform noise in [0, 1)", _noise(draw=lambda rng, shape: rng.random(shape)), "mean 0"),
-        ("Laplace noise of the same spread", _noise(draw=lambda rng, shape: rng.laplace(0, 1 / math.sqrt(2), shape)), "heavy-tailed"),
-        ("noise_std hard-coded to 0.1", _noise(scale=lambda s: 0.1), "hard-coded"),
-        ("variance instead of std", _noise(scale=lambda s: s**2), "variance"),
-        ("square root of noise_std", _noise(scale=np.sqrt), "square root"),
-        ("changes the input in place", _noise(in_place=True), "in place"),
-        ("returns the images unchanged", lambda x, s, seed: np.asarray(x, "float32").copy(), "standard deviation"),
-    ],
-    nb02.check_per_image_error: [
-        ("sum over pixels", _per_image(lambda a, b: ((a - b) ** 2).reshape(len(a), -1).sum(axis=1)), "sums over pixels"),
-        ("one number for the batch", _per_image(lambda a, b: np.mean((a - b) ** 2)), "one number per image"),
-        ("root mean squared error", _per_image(lambda a, b: np.sqrt(((a - b) ** 2).reshape(len(a), -1).mean(axis=1))), "square root"),
-        ("absolute error", _per_image(lambda a, b: np.abs(a - b).reshape(len(a), -1).mean(axis=1)), "ABSOLUTE"),
-        ("difference of means squared", _per_image(lambda a, b: (a.reshape(len(a), -1).mean(1) - b.reshape(len(b), -1).mean(1)) ** 2),
-         "difference of the image means"),
-        ("mean over the batch axis", _per_image(lambda a, b: ((a - b) ** 2).mean(axis=0)), "every axis except the first"),
-        ("keeps the channel axis", _per_image(lambda a, b: ((a - b) ** 2).mean(axis=(1, 2))), "every axis except the first"),
-    ],
     nb02.check_roc_auc: [
         ("ties left out", _roc(lambda a, n: a > n), "Ties count as one half"),
         ("ties counted as wins", _roc(lambda a, n: a >= n), "not as a whole win"),
@@ -287,6 +257,24 @@ TABLES |= {
                                                                  + 0.5 * np.sum(np.asarray(a)[:, None] == np.asarray(n)[None, :])),
          "divide by the number of pairs"),
         ("one value per pair", lambda n, a: np.asarray(a)[:, None] > np.asarray(n)[None, :], "expected one number"),
+    ],
+    nb02.check_pca_reconstruct: [
+        ("mean not added back", _pca(add_mean=False), "add the mean back"),
+        ("not centred", _pca(centre="none"), "not centred"),
+        ("test centred with its own mean", _pca(centre="own"), "OWN mean"),
+        ("fitted on the test images", _pca(fit_on="test"), "fitted on the test images"),
+        ("smallest components", _pca(which="bottom"), "SMALLEST variance"),
+        ("codes instead of reconstructions", lambda train, test, k: nb02.reference_pca_reconstruct(train, test, k).reshape(len(test), -1)[:, :k],
+         "look like the codes"),
+        ("k hard-coded to 3", lambda train, test, k: nb02.reference_pca_reconstruct(train, test, 3), "num_components argument"),
+    ],
+    nb02.check_denoiser_experiment: [
+        ("noisy target", _denoiser(target="noisy"), "target must be the clean batch"),
+        ("scored on clean test inputs", _denoiser(test_inputs="clean"), "CLEAN test inputs"),
+        ("compared with the noisy test images", _denoiser(compare_to="noisy"), "NOISY test images"),
+        ("noise never added", _denoiser(noise=0.0), "never reaches the training inputs"),
+        ("noise hard-coded to 0.5", _denoiser(noise=0.5), "never reaches the training inputs"),
+        ("one error per test image", lambda train, noisy, clean, noise_std, epochs: np.zeros(len(clean)), "expected one number"),
     ],
 }
 
@@ -307,6 +295,21 @@ def _monte_carlo(scale_of=lambda lv: np.exp(0.5 * lv), sign=1.0, reduce=np.sum, 
     return estimate
 
 
+def _iw(log_px, log_pz, log_qz, *, combine="log_mean_exp", signs=(1, 1, -1)):
+    log_weights = signs[0] * np.asarray(log_px) + signs[1] * np.asarray(log_pz) + signs[2] * np.asarray(log_qz)
+    if combine == "mean_log":
+        return log_weights.mean(axis=0)
+    if combine == "naive":
+        return np.log(np.mean(np.exp(log_weights), axis=0))
+    bound = nb03.reference_importance_weighted_bound(log_weights, 0 * log_weights, 0 * log_weights)
+    return bound + np.log(len(log_weights)) if combine == "log_sum_exp" else bound
+
+
+def _free_bits(free_bits=None, **mistake):
+    """A free-bits experiment with a typical mistake; its runs are the checker's cached reference runs (seconds each)."""
+    return lambda train, test, beta, fb, epochs: nb03._free_bits_reference(fb if free_bits is None else free_bits, **mistake)
+
+
 TABLES |= {
     nb03.check_kl_diagonal_gaussians: [
         ("p ignored: always against N(0, I)", lambda mq, lq, mp, lp: 0.5 * np.sum(mq**2 + np.exp(lq) - lq - 1, axis=1), "q equal to p"),
@@ -319,13 +322,14 @@ TABLES |= {
         ("log-variances read as variances", lambda mq, lq, mp, lp: 0.5 * np.sum(np.log(lp) - np.log(lq) + (lq + (mq - mp) ** 2) / lp - 1, axis=1),
          "LOG-variances"),
     ],
-    nb03.check_bits_per_pixel: [
-        ("nats per pixel", lambda nats, n: np.asarray(nats) / n, "nats per pixel"),
-        ("multiplied by ln 2", lambda nats, n: np.asarray(nats) * np.log(2) / n, "multiplied by ln 2"),
-        ("bits per image", lambda nats, n: np.asarray(nats) / np.log(2), "divide by the number of pixels"),
-        ("log10(2)", lambda nats, n: np.asarray(nats) / (n * np.log10(2)), "NATURAL log"),
-        ("784 hard-coded", lambda nats, n: np.asarray(nats) / (784 * np.log(2)), "hard-coded"),
-        ("works only for one number", lambda nats, n: nats / (n * math.log(2)) if np.ndim(nats) == 0 else 0.0, "array"),
+    nb03.check_importance_weighted_bound: [
+        ("mean of the log-weights (the ELBO)", lambda a, b, c: _iw(a, b, c, combine="mean_log"), "the ELBO again"),
+        ("log-sum-exp without 1/K", lambda a, b, c: _iw(a, b, c, combine="log_sum_exp"), "divide the sum of weights by K"),
+        ("exp underflows", lambda a, b, c: _iw(a, b, c, combine="naive"), "underflows"),
+        ("log q added", lambda a, b, c: _iw(a, b, c, signs=(1, 1, 1)), "SUBTRACTED"),
+        ("prior missing", lambda a, b, c: _iw(a, 0 * b, c), "prior term log p(z) is missing"),
+        ("encoder density missing", lambda a, b, c: _iw(a, b, 0 * c), "log q(z | x) is missing"),
+        ("reduced over the images", lambda a, b, c: _iw(a.T, b.T, c.T), "one bound per image"),
     ],
     nb03.check_monte_carlo_kl: [
         ("sign flipped", _monte_carlo(sign=-1.0), "flip the sign"),
@@ -335,6 +339,15 @@ TABLES |= {
         ("2 pi only in one density", _monte_carlo(drop_two_pi=True), "log(2 pi)"),
         ("seed ignored", _monte_carlo(seeded=False), "same seed"),
         ("one value per sample", lambda m, lv, n, s: np.zeros(n), "one finite number"),
+    ],
+    nb03.check_free_bits_experiment: [
+        ("floor on the total KL", _free_bits(floor="total"), "TOTAL KL"),
+        ("cap (min) instead of floor", _free_bits(floor="cap"), "capped the KL"),
+        ("beta on the reconstruction", _free_bits(kl_weight_on="reconstruction"), "beta multiplies the reconstruction"),
+        ("free bits ignored", _free_bits(free_bits=0.0), "no effect"),
+        ("free bits hard-coded to 0.5", _free_bits(free_bits=0.5), "no effect"),
+        ("total KL instead of per dimension", lambda train, test, beta, fb, epochs: float(nb03._free_bits_reference(fb).sum()),
+         "each of the 8 latent dimensions"),
     ],
 }
 
@@ -780,7 +793,6 @@ ALTERNATIVES = [
     (nb00.check_fit_transition_matrix, lambda s, n: _transitions(s, n)),
     (nb01.check_entropy_at_temperature, _entropy()),  # plain p ** (1 / T) with 0 log 0 counted as 0
     (nb01.check_em_lower_bound, lambda lj, r: float(np.mean(np.sum(r * lj, axis=1) + np.sum(-r * np.log(np.clip(r, 1e-300, None)), axis=1)))),
-    (nb02.check_add_gaussian_noise, lambda x, s, seed: np.clip(x + np.random.default_rng(seed).normal(0, s, np.shape(x)), 0, 1).astype("float32")),
     (nb03.check_monte_carlo_kl, _monte_carlo_from_z),
     (nb05.check_count_covered, lambda s, m, std: metrics.mode_coverage(s, m, std)["modes_covered"]),
     (nb05.check_count_covered, _covered()),
