@@ -29,16 +29,17 @@ MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09]
 NOTEBOOKS = {module: next((ROOT / "notebooks").glob(f"{module.__name__[-2:]}_*.ipynb")) for module in MODULES}
 
 
-def notebook_definitions(module) -> dict[str, object]:
-    """Every top-level function and literal UPPER_CASE constant of the notebook's code cells, as the notebook defines them
-    (so that a solution calling, say, the notebook's ``e_step`` is tested with the notebook's own ``e_step``)."""
-    namespace: dict[str, object] = {"np": np}
+def notebook_definitions(module, *, classes: bool = False) -> dict[str, object]:
+    """Every top-level function (and with ``classes`` class) and literal UPPER_CASE constant of the notebook's code cells, as
+    the notebook defines them (so that a solution calling, say, the notebook's ``e_step`` is tested with the notebook's own
+    ``e_step``); they see the notebook's imports and its exercise module as ``ex``."""
+    namespace: dict[str, object] = {"np": np, "tf": tf, "keras": keras, "utils": utils, "ex": module}
     cells = json.loads(NOTEBOOKS[module].read_text(encoding="utf-8"))["cells"]
     for cell in cells:
         if cell["cell_type"] != "code" or "solution" in cell.get("metadata", {}).get("tags", []):
             continue
         for statement in ast.parse("".join(cell["source"])).body:
-            if isinstance(statement, ast.FunctionDef):
+            if isinstance(statement, ast.FunctionDef) or (classes and isinstance(statement, ast.ClassDef)):
                 exec(compile(ast.Module([statement], []), str(NOTEBOOKS[module]), "exec"), namespace)  # noqa: S102
             elif (isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name)
                   and statement.targets[0].id.isupper()):
@@ -53,11 +54,13 @@ def notebook_definitions(module) -> dict[str, object]:
 CONTEXT = {
     nb00: lambda: notebook_definitions(nb00),  # kde_log_density
     nb01: lambda: notebook_definitions(nb01),  # log_sum_exp, e_step, m_step, gmm_log_density, COVARIANCE_FLOOR
+    nb04: lambda: {"NUM_CLASSES": 10},
     nb02: lambda: {"layers": keras.layers},  # the experiment's solution builds its model with layers
     nb03: lambda: {"layers": keras.layers, "reparameterize": utils.vae.reparameterize,  # the notebook checks that its own
                    "bernoulli_nll": utils.vae.bernoulli_nll},  # reparameterize and bernoulli_nll agree with utils.vae
-    nb04: lambda: {"NUM_CLASSES": 10},
     nb05: lambda: _nb05_context(),  # train_gan and its data, smoke-sized
+    nb08: lambda: notebook_definitions(nb08),  # window_experiment, CLIP_NORM
+    nb09: lambda: notebook_definitions(nb09, classes=True),  # mask_experiment, MiniGPT and what it uses
 }
 
 
@@ -655,12 +658,22 @@ def _clip(norm_of=lambda gs: np.sqrt(sum(np.sum(g**2) for g in gs)), per_tensor=
     return clip
 
 
-def _candidates(start=lambda length: length - 1, stop=lambda text, t: t, shift=1, length_of=lambda length: length):
-    def candidates(text, t, length):
-        length = length_of(length)
-        last = text[t - length + 1:t + 1]
-        return {text[j + shift] for j in range(start(length), stop(text, t)) if text[j - length + 1:j + 1] == last}
-    return candidates
+def _lstm(mistake=None):
+    return lambda x, h, c, kernel, recurrent_kernel, bias: nb08.reference_lstm_step(x, h, c, kernel, recurrent_kernel, bias, mistake=mistake)
+
+
+class _Measured:
+    """A measurement the checker reads like a tensor (``.numpy()``), computed only then: training runs in the tests that need it."""
+
+    def __init__(self, compute):
+        self.compute = compute
+
+    def numpy(self):
+        return np.float64(self.compute())
+
+
+def _window(window, score=lambda window: nb08.reference_window_experiment(window)):
+    return (window, _Measured(lambda: score(window)))
 
 
 TABLES |= {
@@ -693,31 +706,41 @@ TABLES |= {
         ("always rescaled to max_norm", _clip(always=True), "left unchanged"),
         ("only the clipped list", lambda gs, m: gs, "pair"),
     ],
-    nb08.check_copy_candidates: [
-        ("occurrence at t counted (sees the answer)", _candidates(stop=lambda text, t: t + 1), "sees the answer"),
-        ("last character of the match", _candidates(shift=0), "text[j + 1]"),
-        ("searches the whole text", _candidates(stop=lambda text, t: len(text) - 1), "whole text"),
-        ("only the last character matched", _candidates(length_of=lambda length: 1), "only the last character"),
-        ("earliest occurrence missed", _candidates(start=lambda length: length), "earliest occurrence"),
-        ("nothing found", lambda text, t, length: [], "expected"),
-        ("a number", lambda text, t, length: 3, "set of characters"),
+    nb08.check_lstm_step: [
+        ("input and forget gates swapped", _lstm("forget and input swapped"), "i, f, c, o"),
+        ("no tanh on the cell state", _lstm("no tanh on the cell"), "tanh(c_t)"),
+        ("sigmoid candidate", _lstm("sigmoid candidate"), "uses tanh"),
+        ("input gate missing", _lstm("no input gate"), "input gate is missing"),
+        ("forget gate missing", _lstm("no forget gate"), "forget gate is missing"),
+        ("gates ignore h_(t-1)", _lstm("no recurrence"), "ignore h_{t-1}"),
+        ("(c, h) returned", _lstm("returns (c, h)"), "order (h, c)"),
+        ("only h returned", lambda x, h, c, kernel, recurrent_kernel, bias: _lstm()(x, h, c, kernel, recurrent_kernel, bias)[0], "pair (h, c)"),
+    ],
+    # value checker: the answer is (window, measured bits/char); reference runs are cached
+    nb08.check_window_experiment: [
+        ("window not shortened", _window(32), "SHORTENS"),
+        ("a longer window", _window(64, score=lambda window: 3.0), "SHORTENS"),
+        ("the default window's score", _window(2, score=lambda window: nb08.reference_window_experiment(32)), "default window"),
+        ("nats", _window(2, score=lambda window: nb08.reference_window_experiment(window) * math.log(2)), "nats"),
+        ("another measurement", _window(2, score=lambda window: nb08.reference_window_experiment(window) + 0.3), "reference run"),
+        ("only the score", 3.9, "pair (window, bits per character)"),
+        ("a fractional window", _window(2.5, score=lambda window: 3.9), "whole number"),
     ],
 }
 
 # ----------------------------------------------------------------------------- notebook 09
 
 
-def _attention(scale=lambda d: np.sqrt(d), axis=-1, masking="before", weights_only=False):
-    def attention(q, k, v, mask=None):
-        scores = q @ np.swapaxes(k, -1, -2) / scale(q.shape[-1])
-        if mask is not None and masking in ("before", "inverted"):
-            scores = np.where(mask if masking == "before" else ~mask, scores, -1e9)
-        weights = np.exp(scores - scores.max(axis=axis, keepdims=True))
-        weights /= weights.sum(axis=axis, keepdims=True)
-        if mask is not None and masking == "after":
-            weights = weights * mask
-        return weights if weights_only else weights @ v
-    return attention
+def _alibi(sign=-1.0, transpose=False, future=-np.inf, slope_of=lambda slope: slope, offset=0.0):
+    def alibi(n, slope):
+        distance = np.arange(n)[:, None] - np.arange(n)[None, :]
+        bias = np.where(distance >= 0, sign * slope_of(slope) * (distance + offset), future)
+        return bias.T if transpose else bias
+    return alibi
+
+
+def _masks(with_mask=(3.6, 3.7), without_mask=(2.8, 5.6)):
+    return {"with mask": with_mask, "without mask": without_mask}
 
 
 def _top_p(keep_rule):
@@ -736,23 +759,22 @@ def _nucleus_keep(probs, p, order, mass=None):
 
 
 TABLES |= {
-    nb09.check_causal_mask: [
-        ("upper triangle (transposed)", lambda n: np.triu(np.ones((n, n), dtype=bool)), "transposed"),
-        ("inverted", lambda n: ~np.tril(np.ones((n, n), dtype=bool)), "inverted"),
-        ("diagonal excluded", lambda n: np.tril(np.ones((n, n), dtype=bool), -1), "attend to itself"),
-        ("everything visible", lambda n: np.ones((n, n), dtype=bool), "future"),
-        ("float 0/1 mask", lambda n: np.tril(np.ones((n, n))), "dtype bool"),
-        ("additive 0/-inf mask", lambda n: np.where(np.tril(np.ones((n, n), dtype=bool)), 0.0, -np.inf), "additive mask"),
-        ("wrong size", lambda n: np.tril(np.ones((n + 1, n + 1), dtype=bool)), "shape"),
+    nb09.check_alibi_bias: [
+        ("bias grows with distance", _alibi(sign=1.0), "GROWS"),
+        ("transposed", _alibi(transpose=True), "transposed"),
+        ("future left at 0", _alibi(future=0.0), "set them to -np.inf"),
+        ("slope ignored", _alibi(slope_of=lambda slope: 1.0), "multiply the distance by the slope"),
+        ("own position penalised", _alibi(offset=1.0), "own position"),
+        ("one row only", lambda n, slope: -slope * np.arange(n)[::-1], "(n, n)"),
     ],
-    nb09.check_attention: [
-        ("unscaled", _attention(scale=lambda d: 1.0), "before the softmax"),
-        ("divided by d", _attention(scale=lambda d: d), "not by d"),
-        ("softmax over the queries", _attention(axis=-2), "wrong axis"),
-        ("mask ignored", _attention(masking="ignored"), "mask is ignored"),
-        ("mask inverted", _attention(masking="inverted"), "mask is inverted"),
-        ("mask after the softmax", _attention(masking="after"), "after the softmax"),
-        ("weights without v", _attention(weights_only=True), "multiply them by v"),
+    # value checker: the answer is the dict of both runs' (training bits, honest bits)
+    nb09.check_mask_experiment: [
+        ("mask kept in both runs", _masks(without_mask=(3.62, 3.71)), "still has its mask"),
+        ("runs swapped", _masks(with_mask=(2.8, 5.6), without_mask=(3.6, 3.7)), "swapped"),
+        ("leaky model scored on whole windows", _masks(without_mask=(2.8, 2.3)), "prefix by prefix"),
+        ("nothing trained", _masks(with_mask=(6.3, 6.4), without_mask=(6.2, 6.4)), "did the training loop run"),
+        ("a key missing", {"with mask": (3.6, 3.7)}, "expected a dict"),
+        ("a number per run", _masks(with_mask=3.6, without_mask=2.8), "pair (training bits/char, honest bits/char)"),
     ],
     nb09.check_top_p: [
         # with a rounding tolerance, as a careful learner writes it (and as the old checker accepted it)
@@ -804,14 +826,15 @@ ALTERNATIVES = [
     (nb07.check_acgan_discriminator_loss, _acgan()),
     (nb08.check_top_k, lambda logits, k: np.where(logits >= np.sort(logits)[-k], logits, -np.inf)),
     (nb08.check_bits_per_char, lambda logits, targets: float(-np.mean(tf.nn.log_softmax(logits).numpy()[np.arange(len(targets)), targets]) / np.log(2))),
-    (nb08.check_copy_candidates, lambda text, t, length: [text[j + 1] for j in range(t) if j >= length - 1 and text[j - length + 1:j + 1] == text[t - length + 1:t + 1]]),
-    (nb09.check_causal_mask, lambda n: np.arange(n)[:, None] >= np.arange(n)[None, :]),
-    (nb09.check_attention, _attention()),
+    (nb08.check_lstm_step, lambda x, h, c, kernel, recurrent_kernel, bias: [np.asarray(v, "float32") for v in nb08.reference_lstm_step(
+        x.astype("float32"), h, c, kernel.astype("float32"), recurrent_kernel.astype("float32"), bias.astype("float32"))]),
+    (nb09.check_alibi_bias, lambda n, slope: np.where(np.tri(n, dtype=bool), -slope * np.subtract.outer(np.arange(n), np.arange(n)), -1e30)),
     (nb09.check_top_p, _top_p_searchsorted),
 ]
 
 CHECKERS = list(TABLES)
-VALUE_CHECKERS = {nb04.check_label_information, nb05.check_saturation, nb05.check_optimal_discriminator, nb07.check_penalty_experiment}
+VALUE_CHECKERS = {nb04.check_label_information, nb05.check_saturation, nb05.check_optimal_discriminator, nb07.check_penalty_experiment,
+                  nb08.check_window_experiment, nb09.check_mask_experiment}
 FUNCTION_CHECKERS = [checker for checker in CHECKERS if checker not in VALUE_CHECKERS]
 WRONG = [(checker, answer, phrase) for checker, rows in TABLES.items() for _, answer, phrase in rows]
 WRONG_IDS = [f"{checker.__module__[-4:]}.{checker.__name__[6:]}: {mistake}" for checker, rows in TABLES.items() for mistake, _, _ in rows]

@@ -1,8 +1,10 @@
 """Checkers for notebook 08 (recurrent networks for text): top-k filtering, bits per character
-from logits, clipping gradients by their global norm, and the copy expert's candidates."""
+from logits, clipping gradients by their global norm, an LSTM cell, and the experiment with a
+shorter backpropagation-through-time window."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -167,72 +169,169 @@ def check_clip_by_global_norm(clip_by_global_norm) -> bool:
     return report(True, f"{what}: correct — the update keeps its direction but never gets longer than max_norm.")
 
 
-def _reference_copy_candidates(text: str, t: int, length: int) -> set:
-    found = set()
-    for j in range(length - 1, t):
-        if text[j - length + 1:j + 1] == text[t - length + 1:t + 1]:
-            found.add(text[j + 1])
-    return found
+# ----------------------------------------------------------------------------- Exercise 4: an LSTM cell
 
 
-def check_copy_candidates(copy_candidates) -> bool:
-    """Exercise 4: ``copy_candidates(text, t, length)``: the characters that followed earlier occurrences of the last
-    ``length`` characters read (``text[t - length + 1 : t + 1]``), searching only occurrences that end before ``t``."""
-    what = "Exercise 4 · copy candidates"
-    if is_blank(copy_candidates):
+def _sigmoid(values: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-values))
+
+
+def reference_lstm_step(x, h, c, kernel, recurrent_kernel, bias, *, mistake: str | None = None):
+    """One LSTM step with Keras' weight layout (gate order i, f, c, o); ``mistake`` names a typical wrong variant."""
+    pre = x @ kernel + (0.0 if mistake == "no recurrence" else h @ recurrent_kernel) + bias
+    i, f, g, o = np.split(pre, 4, axis=-1)
+    if mistake == "forget and input swapped":
+        i, f = f, i
+    i, f, o = _sigmoid(i), _sigmoid(f), _sigmoid(o)
+    g = _sigmoid(g) if mistake == "sigmoid candidate" else np.tanh(g)
+    c = (1.0 if mistake == "no forget gate" else f) * c + (1.0 if mistake == "no input gate" else i) * g
+    h = o * (c if mistake == "no tanh on the cell" else np.tanh(c))
+    return (c, h) if mistake == "returns (c, h)" else (h, c)
+
+
+LSTM_MISTAKES = {
+    "forget and input swapped": "your input and forget gates are swapped: Keras stores the four parts in the order i, f, c, o "
+                                "(input gate, forget gate, candidate, output gate), so split the columns in that order.",
+    "no tanh on the cell": "the output is h_t = o_t * tanh(c_t): squash the cell state with tanh before the output gate scales it.",
+    "sigmoid candidate": "the candidate (third part) uses tanh, not the sigmoid: it proposes values in (-1, 1), the gates use sigmoids.",
+    "no input gate": "the input gate is missing: c_t = f_t * c_{t-1} + i_t * candidate.",
+    "no forget gate": "the forget gate is missing: c_t = f_t * c_{t-1} + i_t * candidate.",
+    "no recurrence": "the gates ignore h_{t-1}: every part is x_t @ kernel + h_{t-1} @ recurrent_kernel + bias.",
+    "returns (c, h)": "you returned (c, h); return the pair in the order (h, c).",
+}
+
+
+def _lstm_case(seed: int = 8):
+    rng = np.random.default_rng(seed)
+    batch, steps, features, units = 3, 6, 4, 5
+    inputs = rng.normal(size=(batch, steps, features))
+    weights = (rng.normal(scale=0.5, size=(features, 4 * units)), rng.normal(scale=0.5, size=(units, 4 * units)),
+               rng.normal(scale=0.5, size=4 * units))
+    return inputs, weights, units
+
+
+def _run_lstm(step, inputs, weights, units):
+    h = c = np.zeros((inputs.shape[0], units))
+    outputs = []
+    for t in range(inputs.shape[1]):
+        h, c = step(inputs[:, t], h, c, *weights)
+        outputs.append(h)
+    return np.stack(outputs, axis=1), c
+
+
+def check_lstm_step(lstm_step) -> bool:
+    """Exercise 4: ``lstm_step(x, h, c, kernel, recurrent_kernel, bias) -> (h, c)``, Keras' layout (gates i, f, c, o)."""
+    what = "Exercise 4 · an LSTM cell"
+    inputs, weights, units = _lstm_case()
+    h0 = np.zeros((inputs.shape[0], units))
+    status, result = attempt(what, lstm_step, inputs[:, 0].copy(), h0.copy(), h0.copy(), *(w.copy() for w in weights))
+    if status != "ok":
+        return False
+    pair = None if isinstance(result, (str, dict)) else result
+    try:
+        h, c = pair
+        h, c = to_array(h, "float64"), to_array(c, "float64")
+    except (TypeError, ValueError):
+        h = c = None
+    if h is None or c is None or h.shape != h0.shape or c.shape != h0.shape:
+        return report(False, f"{what}: return a pair (h, c) of arrays of shape (batch, units) = {h0.shape}, "
+                             f"got {type(result).__name__}")
+    outputs, final_c = _run_lstm(lambda *args: tuple(np.asarray(a, dtype="float64") for a in lstm_step(*args)), inputs, weights, units)
+    expected_outputs, expected_c = _run_lstm(reference_lstm_step, inputs, weights, units)
+    if np.allclose(outputs, expected_outputs, atol=1e-6) and np.allclose(final_c, expected_c, atol=1e-6):
+        return report(True, f"{what}: correct — over {inputs.shape[1]} steps your cell gives Keras' LSTM outputs and cell state.")
+    for mistake, message in LSTM_MISTAKES.items():
+        wrong_outputs, wrong_c = _run_lstm(functools.partial(reference_lstm_step, mistake=mistake), inputs, weights, units)
+        if np.allclose(outputs, wrong_outputs, atol=1e-6) and np.allclose(final_c, wrong_c, atol=1e-6):
+            return report(False, f"{what}: {message}")
+    first = int(np.argmax(np.any(~np.isclose(outputs, expected_outputs, atol=1e-6), axis=(0, 2))))
+    return report(False, f"{what}: the hidden states differ from Keras' LSTM from step {first} on. Check the gate order (i, f, c, o), "
+                         "the sigmoids on the gates, tanh on the candidate and on the cell, and c_t = f*c + i*candidate.")
+
+
+# ----------------------------------------------------------------------------- Exercise 5: experiment, a shorter BPTT window
+
+EXPERIMENT_CHARS = 200_000  # training characters of the experiment (and a tenth as many validation characters)
+EXPERIMENT_GRU = {"embedding_dim": 16, "units": 32}
+EXPERIMENT_STEPS = 100
+EXPERIMENT_BATCH = 32
+EXPERIMENT_LEARNING_RATE = 1e-2
+EXPERIMENT_DEFAULT_WINDOW = 32  # the window the notebook's experiment trains with unless the learner shortens it
+EXPERIMENT_SCORE_WINDOW = 32  # every run is scored on windows of this length, whatever window it trained on
+EXPERIMENT_TOLERANCE = 0.05  # bits per character between two runs of the same window (initialisation and threading noise)
+
+
+@functools.cache
+def experiment_data() -> tuple[np.ndarray, np.ndarray, int]:
+    """(training ids, validation ids, vocabulary size) of the experiment: the start of each Shakespeare split."""
+    from .. import data, text
+
+    split = data.load_shakespeare(limit_chars=EXPERIMENT_CHARS)
+    vocab = text.CharVocab.from_text(split.train)
+    validation = "".join(character for character in split.validation if character in vocab.chars)
+    return vocab.encode(split.train), vocab.encode(validation), vocab.size
+
+
+@functools.cache
+def reference_window_experiment(window: int) -> float:
+    """The notebook's ``window_experiment(window)``: a small GRU trained on windows of ``window`` characters (state reset
+    at every window), scored in bits per character on the experiment's validation text in windows of 32."""
+    import keras
+    import tensorflow as tf
+
+    from .. import text
+
+    train_ids, validation_ids, vocab_size = experiment_data()
+    keras.utils.set_random_seed(0)
+    model = text.build_char_rnn(vocab_size, **EXPERIMENT_GRU)
+    optimizer = keras.optimizers.Adam(EXPERIMENT_LEARNING_RATE)
+    step = text.make_train_step(model, optimizer, clip_norm=1.0)
+    batches = iter(text.windowed_dataset(train_ids, window, EXPERIMENT_BATCH, seed=0))
+    for _ in range(EXPERIMENT_STEPS):
+        step(*next(batches))
+    windows = text.score_windows(validation_ids, seq_length=EXPERIMENT_SCORE_WINDOW)  # one batch, called eagerly
+    logits = model(windows[:, :-1])
+    return float(tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(windows[:, 1:], logits))) / math.log(2)
+
+
+def check_window_experiment(result, *, reveal: bool = True) -> bool:
+    """Exercise 5 (experiment): ``result = (window, window_experiment(window))`` for a window shorter than the default;
+    judged against a reference run of the same window and of the default window."""
+    what = "Exercise 5 · experiment: a shorter BPTT window"
+    if is_blank(result):
         return not_attempted(what)
-    rng = np.random.default_rng(4)
-    cases = [("abcXabcYabc", 6, 3), ("abcXabcYabc", 10, 3), ("abcXabcYabc", 10, 4), ("xyzxq", 3, 1), ("abcd", 3, 2),
-             ("aaaa", 3, 2), ("MACBETH: hail. BANQUO: hail, MAC", 31, 3)]
-    cases += [("".join(rng.choice(list("ab "), 30)), int(rng.integers(8, 29)), int(rng.integers(1, 4))) for _ in range(6)]
-    answers = []
-    for text, t, length in cases:
-        if answers != [_reference_copy_candidates(*case) for case in cases[:len(answers)]]:
-            try:  # already wrong: a later failure only ends the evidence (a leak raises IndexError at the last position)
-                answer = copy_candidates(text, t, length)
-            except Exception:  # the learner's code may fail in any way
-                break
-        else:
-            status, answer = attempt(what, copy_candidates, text, t, length)
-            if status != "ok":
-                return False
-        try:
-            found = set(answer)
-        except TypeError:
-            found = None
-        if found is None or not all(isinstance(item, str) for item in found):
-            return report(False, f"{what}: return a set of characters, got {type(answer).__name__}"
-                                 f"{'' if found is None else ' holding ' + ', '.join(sorted({type(i).__name__ for i in found}))}")
-        answers.append(found)
-    cases = cases[:len(answers)]
-    expected = [_reference_copy_candidates(*case) for case in cases]
-    if answers == expected:
-        return report(True, f"{what}: correct — these are the characters the copy expert marks; utils.text.copy_evidence "
-                            "does the same for every position of a batch at once, with matrix products.")
-    # the typical mistakes, each as (first position searched, one past the last, offset of the candidate, length matched)
-    wrong = [
-        (lambda t, n, length: (length - 1, t + 1, 1, length), "you also found {seen!r}, the character to be predicted: the occurrence "
-                                                               "ending at t itself must not count, or the expert sees the answer (search j < t)"),
-        (lambda t, n, length: (length - 1, t, 0, length), "you returned the last character of each earlier match; return the one after it, text[j + 1]"),
-        (lambda t, n, length: (length - 1, n - 1, 1, length), "you searched the whole text, including occurrences at and after t that "
-                                                              "the model has not read yet; only occurrences ending at j < t count"),
-        (lambda t, n, length: (0, t, 1, 1), "you matched only the last character; match the last `length` characters, "
-                                            "text[t - length + 1 : t + 1]"),
-        (lambda t, n, length: (length, t, 1, length), "you missed the earliest occurrence: an occurrence can end as early as "
-                                                      "j = length - 1 (starting at position 0), so search j in range(length - 1, t)"),
-    ]
+    try:
+        window, measured = (None, None) if isinstance(result, (str, dict)) else result
+    except (TypeError, ValueError):
+        window = measured = None
+    if window is None:
+        return report(False, f"{what}: pass a pair (window, bits per character), e.g. (SHORT_WINDOW, window_experiment(SHORT_WINDOW)); "
+                             f"got {type(result).__name__}")
+    window = as_number(what, window, whole=True, hint="The first element is the window length in characters.")
+    measured = as_number(what, measured, hint="The second element is what window_experiment returned.")
+    if window is None or measured is None:
+        return False
+    if not 1 <= window < EXPERIMENT_DEFAULT_WINDOW:
+        return report(False, f"{what}: the window is {window}; the experiment SHORTENS it: choose 1 to "
+                             f"{EXPERIMENT_DEFAULT_WINDOW - 1} characters (the default is {EXPERIMENT_DEFAULT_WINDOW}).")
+    expected = reference_window_experiment(window)
+    default = reference_window_experiment(EXPERIMENT_DEFAULT_WINDOW)
+    if abs(measured - expected) <= EXPERIMENT_TOLERANCE:
+        if not reveal:
+            return report(True, f"{what}: correct (what it measures is printed when you run your own answer in the cell above)")
+        from .. import text
 
-    def variant(rule, text, t, length):
-        start, stop, offset, matched = rule(t, len(text), length)
-        last = text[t - matched + 1:t + 1]
-        return {text[j + offset] for j in range(max(start, matched - 1), min(stop, len(text) - offset))
-                if text[j - matched + 1:j + 1] == last}
-
-    index = next(i for i, (answer, right) in enumerate(zip(answers, expected)) if answer != right)
-    text, t, length = cases[index]
-    case = f"for text={text!r}, t={t}, length={length} (the last characters read: {text[t - length + 1:t + 1]!r})"
-    for rule, message in wrong:
-        if all(answer == variant(rule, *each) for answer, each in zip(answers, cases)):
-            seen = text[t + 1] if t + 1 < len(text) else ""
-            return report(False, f"{what}: {case} {message.format(seen=seen)}")
-    return report(False, f"{what}: {case} expected {sorted(expected[index])}, got {sorted(answers[index])}")
+        train_ids, validation_ids, vocab_size = experiment_data()
+        bigram = text.bigram_bits_per_char(train_ids, validation_ids, vocab_size)
+        verdict = ("worse than the bigram" if measured > bigram else "below the bigram") + f" ({bigram:.3f})"
+        return report(True, f"{what}: correct. Trained on windows of {window}, the GRU scores {measured:.3f} bits/char, against "
+                            f"{default:.3f} with windows of {EXPERIMENT_DEFAULT_WINDOW}, {verdict}, although both are scored with "
+                            f"{EXPERIMENT_SCORE_WINDOW} characters of context. The gradient never crossed more than {window} steps, so "
+                            "the state never learned to keep what longer contexts need.")
+    if abs(measured - default) <= EXPERIMENT_TOLERANCE and abs(expected - default) > EXPERIMENT_TOLERANCE:
+        return report(False, f"{what}: {measured:.3f} is the score of the default window ({EXPERIMENT_DEFAULT_WINDOW}): pass your "
+                             f"window to the function, window_experiment({window}).")
+    if abs(measured - expected * math.log(2)) <= EXPERIMENT_TOLERANCE:
+        return report(False, f"{what}: {measured:.3f} looks like nats; window_experiment returns bits per character, report it unchanged.")
+    return report(False, f"{what}: a reference run with a window of {window} scores {expected:.3f} bits/char, you measured {measured:.3f}. "
+                         "Run window_experiment as the notebook defines it, changing only the window.")
