@@ -12,10 +12,10 @@ first 100,000 characters are the ones notebooks 08 and 09 score, and were used f
 choices; here they give the curve along training. The second half (Romeo and Juliet, Timon of
 Athens) is *test*: only the final score of each run, which carries the claim, is measured on it.
 
-"Ours" is notebook 08's partner GRU (utils.text.PARTNER): a GRU 512 trained together with an
+"Ours" is the partner GRU described in notebook 08's appendix (utils.text.PARTNER): a GRU 512 trained together with an
 8-gram Kneser-Ney count model (it reads the n-gram's log-probabilities and adds them, gated, to
 its logits) and an in-window copy expert (utils.text.copy_evidence), the n-grams fitted and the
-training windows scored inside the same budget. As in notebook 08 it skips the first ``tune_chars``
+training windows scored inside the same budget. Its n-grams skip the first ``tune_chars``
 training characters. Target: ours at least 0.6 bits per character below the tutorial's
 configuration, worst run of ours against the best tutorial run.
 
@@ -118,7 +118,7 @@ def run_tutorial(vocab, train_ids, val_ids, test_ids, budget: float, seed: int) 
 
 
 def run_partner(vocab, train_ids, val_ids, test_ids, budget: float, seed: int) -> dict:
-    """One run of notebook 08's partner GRU; fitting the n-grams and scoring its training windows count in the budget."""
+    """One run of the partner GRU; fitting the n-grams and scoring its training windows count in the budget."""
     config = text.PARTNER
     fit_ids = train_ids[config["tune_chars"]:]
     cpu_start, wall_start = time.process_time(), time.perf_counter()
@@ -192,7 +192,7 @@ def markdown(result: dict) -> str:
         rows.append(f"| {r['index'] + 1} | {label} | {r['seed']} | {r['parameters']:,} | {r['steps']} | {r['cpu_seconds']:.0f} | "
                     f"{r['wall_seconds']:.0f} | {r['characters_seen']:,} | {r['val_bits_per_char']:.3f} | {r['test_bits_per_char']:.3f} |")
     lines = [
-        "# Char-RNN (notebook 08's partner GRU) vs the TensorFlow tutorial's configuration",
+        "# Char-RNN (the partner GRU of notebook 08's appendix) vs the TensorFlow tutorial's configuration",
         "",
         f"Status: {result['status']}. Same training text ({result['corpus']}), same budget of "
         f"{result['protocol']['budget_cpu_seconds']:.0f} process CPU-seconds per run ({result['machine']}), runs interleaved. "
@@ -203,6 +203,8 @@ def markdown(result: dict) -> str:
         "",
         f"Baselines on the test characters: uniform {result['uniform_bits_per_char']:.3f}, bigram {result['bigram_test_bits_per_char']:.3f} "
         f"bits/char (bigram on the validation characters {result['bigram_val_bits_per_char']:.3f}).",
+        "",
+        f"Machine: {protocol.load_summary(result)}.",
         "",
     ]
     for side, stats in result["sides"].items():

@@ -255,6 +255,8 @@ def markdown(result: dict) -> str:
         "",
         f"Anchors on the test digits: real training digits FD {result['anchors']['real_vs_real']}, uniform noise FD {result['anchors']['noise']}.",
         "",
+        f"Machine: {protocol.load_summary(result)}.",
+        "",
     ]
     for side, stats in result["sides"].items():
         lines.append(f"- {side}: test FD {protocol.fmt_spread(stats['test_fd'], 2)}; steps {protocol.fmt_spread(stats['steps'], 0)}")

@@ -7,6 +7,8 @@
   keeps what it measured (``--resume`` continues it).
 * A claim holds only against the spread: the *worst* run of ours must beat the *best* run of the
   reference by the target (``worst_case_margin``, ``worst_case_ratio``).
+* A new full run moves the result it replaces to ``benchmarks/results/history/`` (``archive_previous``),
+  so every recorded run stays in the repository.
 * Only the documented full protocol (``FULL_BUDGET`` CPU-seconds, at least ``FULL_RUNS`` runs per
   side, all the data) may write to ``benchmarks/results/``; anything else (a quick check) goes to
   ``outputs/benchmarks/`` (ignored by git), and asking for ``benchmarks/results/`` is an error.
@@ -102,6 +104,40 @@ def _load() -> float | None:
         return None
 
 
+def archive_previous(path: pathlib.Path, log=print) -> pathlib.Path | None:
+    """Move a recorded result (``path`` in ``benchmarks/results/``, with its ``.md``) to ``results/history/``.
+
+    A new full run replaces the current result; the old one is kept as
+    ``history/<name>-<UTC time it was last written>.json`` so that every run ever recorded stays in the
+    repository. Results elsewhere (quick checks in ``outputs/``) are simply replaced. Returns the new path.
+    """
+    path = pathlib.Path(path)
+    if not path.exists() or path.resolve().parent != pathlib.Path(RESULTS).resolve():
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(path.stat().st_mtime))
+    history = path.parent / "history"
+    history.mkdir(exist_ok=True)
+    target = history / f"{path.stem}-{stamp}.json"
+    for source, destination in ((path, target), (path.with_suffix(".md"), target.with_suffix(".md"))):
+        if source.exists():
+            os.replace(source, destination)
+    log(f"kept the previous result as {target}")
+    return target
+
+
+def load_summary(result: dict) -> str:
+    """How busy the machine was during the runs (1-minute load average at the start and end of each run)."""
+    loads = [value for run in result.get("runs", []) for value in (run.get("load_average") or []) if value is not None]
+    if not loads:
+        return "load average not recorded for these runs (recorded before the protocol stored it)"
+    cores = os.cpu_count() or 1
+    text = f"1-minute load average {min(loads):.1f}-{max(loads):.1f} at the starts and ends of the runs"
+    if max(loads) > cores:
+        text += (f" (above the {cores} cores: the machine was shared, which costs CPU-seconds per step; "
+                 "a quiet machine gives more steps per budget)")
+    return text
+
+
 def run_interleaved(result: dict, sides: dict[str, Callable[[int, int], dict]], *, runs: int, seeds: list[int],
                     path: pathlib.Path, summarize: Callable[[dict], dict], markdown: Callable[[dict], str] | None = None,
                     resume: bool = False, log=print) -> dict:
@@ -116,6 +152,8 @@ def run_interleaved(result: dict, sides: dict[str, Callable[[int, int], dict]], 
     if len(seeds) < runs:
         raise ValueError(f"need one seed per run index, got {len(seeds)} seeds for {runs} runs")
     result = dict(result, runs=[], status="running")
+    if not resume:
+        archive_previous(path, log=log)
     if resume and path.exists():
         previous = read_json(path)
         if previous.get("protocol") != result["protocol"]:

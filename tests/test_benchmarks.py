@@ -336,3 +336,42 @@ def test_dcgan_test_digits_are_disjoint_and_used_only_for_the_claim(monkeypatch)
     assert test_uses == ["generator_ema"] and references[-1][1] is test
     assert all(reference is validation for _, reference in references[:-1])
     assert len(record["curve"]) == dcgan.CURVE_POINTS and record["steps"] >= 1 and "test_fd" in record
+
+
+# ----------------------------------------------------------------------------- every recorded run stays in the repository
+
+def test_a_new_full_run_moves_the_recorded_result_to_history(dirs):
+    results, _ = dirs
+    path = results / "bench.json"
+    io.atomic_write_json(path, {"status": "complete", "runs": [{"side": "ours", "index": 0}]})
+    path.with_suffix(".md").write_text("# old\n")
+    before = path.read_bytes()
+
+    def side(index, seed):
+        return {"parameters": 1, "cpu_seconds": 600.0, "wall_seconds": 1.0, "steps": 1, "characters_seen": 1,
+                "val_bits_per_char": 2.0, "test_bits_per_char": 2.0, "curve": []}
+
+    protocol.run_interleaved(_char_result(), {"tutorial": side, "ours": side}, runs=1, seeds=[0], path=path,
+                             summarize=char_rnn.summarize, markdown=char_rnn.markdown, log=lambda *a: None)
+    kept = sorted((results / "history").iterdir())
+    assert [p.suffix for p in kept] == [".json", ".md"] and kept[0].stem.startswith("bench-")
+    assert kept[0].read_bytes() == before and kept[1].read_text() == "# old\n"
+    assert io.read_json(path)["status"] == "complete" and len(io.read_json(path)["runs"]) == 2
+
+
+def test_quick_checks_and_missing_files_archive_nothing(dirs):
+    results, scratch = dirs
+    path = results / "bench.json"
+    io.atomic_write_json(path, {"status": "running", "runs": []})
+    assert protocol.archive_previous(scratch / "bench.json") is None  # not a recorded result
+    assert protocol.archive_previous(results / "missing.json") is None
+    assert not (results / "history").exists() and path.exists()
+
+
+def test_load_summary_says_when_the_machine_was_shared(monkeypatch):
+    monkeypatch.setattr(protocol.os, "cpu_count", lambda: 2)
+    quiet = {"runs": [{"load_average": [0.4, 1.1]}, {"load_average": [1.2, 0.9]}]}
+    assert protocol.load_summary(quiet) == "1-minute load average 0.4-1.2 at the starts and ends of the runs"
+    busy = {"runs": [{"load_average": [0.4, 64.0]}]}
+    assert "shared" in protocol.load_summary(busy)
+    assert "not recorded" in protocol.load_summary({"runs": [{"steps": 1}]})
