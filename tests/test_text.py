@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from utils import data, text
-from utils.exercises import nb08, nb09
 
 # ----------------------------------------------------------------------------- vocabulary and data
 
@@ -517,47 +516,6 @@ def test_tiny_transformer_overfits_a_short_string():
     step = text.make_train_step(model, keras.optimizers.Adam(3e-3), clip_norm=1.0)
     losses = [float(step(inputs, targets)[0]) for _ in range(60)]
     assert losses[-1] < 0.3 * losses[0]
-
-
-# ----------------------------------------------------------------------------- checkers
-
-def test_nb08_checkers(capsys):
-    assert nb08.check_top_k(None) is False
-    assert "not attempted" in capsys.readouterr().out
-    assert nb08.check_top_k(lambda logits, k: None) is False
-
-    def top_k(logits, k):
-        return text.top_k_filter(logits, k)
-
-    assert nb08.check_top_k(top_k)
-    assert not nb08.check_top_k(lambda logits, k: logits)  # keeps everything
-    assert not nb08.check_top_k(lambda logits, k: 1 / 0)  # errors are reported, not raised
-
-    def bpc(logits, targets):
-        logits = np.asarray(logits, dtype="float64")
-        log_probs = logits - logits.max(-1, keepdims=True)
-        log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
-        return -log_probs[np.arange(len(targets)), targets].mean() / np.log(2)
-
-    assert nb08.check_bits_per_char(bpc)
-    assert not nb08.check_bits_per_char(lambda logits, targets: bpc(logits, targets) * np.log(2))  # nats
-    assert "nats" in capsys.readouterr().out
-
-    def clip(gradients, max_norm):
-        norm = np.sqrt(sum((g ** 2).sum() for g in gradients))
-        return [g * min(1.0, max_norm / norm) for g in gradients], norm
-
-    assert nb08.check_clip_by_global_norm(clip)
-    assert not nb08.check_clip_by_global_norm(lambda gradients, max_norm: ([np.clip(g, -max_norm, max_norm) for g in gradients], 5.0))
-
-
-def test_nb09_checkers(capsys):
-    assert nb09.check_alibi_bias(None) is False
-    assert "not attempted" in capsys.readouterr().out
-    assert nb09.check_alibi_bias(nb09.reference_alibi_bias)
-    assert not nb09.check_alibi_bias(lambda n, slope: -nb09.reference_alibi_bias(n, slope))
-    assert nb09.check_top_p(lambda logits, p: text.top_p_filter(logits, p))
-    assert not nb09.check_top_p(lambda logits, p: text.top_k_filter(logits, 1))
 
 
 def test_score_windows_are_what_evaluation_scores():
