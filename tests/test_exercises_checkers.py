@@ -528,7 +528,7 @@ TABLES |= {
         ("1 - decay multiplied", lambda n, d, w: (1 - d) ** n, "multiply the decays, not 1 - decay"),
         ("first update at t = 0", _initial_share(first=0), "off by one"),
         ("no cap", _initial_share(cap=False), "left out the cap"),
-        ("max instead of min", _initial_share(combine=max), "WITHOUT warm-up"),  # max(decay, ramp) = decay below the cap
+        ("max instead of min", _initial_share(combine=max), "max instead of min"),
         ("decays added", lambda n, d, w: d * n, "multiply, they do not add"),
         ("per-step decays returned", lambda n, d, w: np.full(n, d), "one number"),
     ],
