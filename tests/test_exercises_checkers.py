@@ -357,26 +357,55 @@ TABLES |= {
 # ----------------------------------------------------------------------------- notebook 04
 
 
-def _label_decoder(label_at="both", output="logits", z_in=True, final_conv=True, map_of="label"):
-    """Decoders (latent_dim, conv_filters, hidden_units) -> keras.Model with the typical mistakes of Exercises 1 and 3."""
+def _class_in_z(fit="train", score="test", encode_with="own", space="codes", rule="class mean", pick=np.argmin, result="share"):
+    """Nearest-class-mean probes (encode, train_images, train_labels, test_images, test_labels) -> share, with Exercise 1's
+    typical mistakes."""
+    def probe(encode, train_images, train_labels, test_images, test_labels):
+        def codes(images, labels):
+            if space == "pixels":
+                return np.asarray(images).reshape(len(images), -1)
+            return np.asarray(encode(images, labels if encode_with == "own" else np.zeros_like(labels)))
+        data = {"train": (codes(train_images, train_labels), train_labels), "test": (codes(test_images, test_labels), test_labels)}
+        (fit_codes, fit_labels), (scored_codes, scored_labels) = data[fit], data[score]
+        if rule == "nearest code":
+            read = fit_labels[np.argmin(((scored_codes[:, None] - fit_codes[None]) ** 2).sum(-1), axis=1)]
+        else:
+            centres = np.stack([fit_codes[fit_labels == digit].mean(axis=0) for digit in range(10)])
+            distances = ((scored_codes[:, None] - centres[None]) ** 2).sum(-1) if rule == "class mean" else \
+                -(scored_codes @ centres.T) / np.linalg.norm(centres, axis=1)  # "cosine": no distance at all
+            read = pick(distances, axis=1)
+        share = float(np.mean(read == scored_labels))
+        return {"share": share, "error": 1 - share, "count": share * len(scored_labels), "percent": 100 * share,
+                "pair": (share, 1 - share)}[result]
+    return probe
+
+
+def _label_decoder(label_at="input", output="logits", z_in=True, final_conv=True, logit_scale=1.0):
+    """Decoders (latent_dim, conv_filters, hidden_units) -> keras.Model with the typical mistakes of Exercise 3."""
     def build(latent_dim, conv_filters, hidden_units):
         layers = keras.layers
         z, labels = keras.Input((latent_dim,)), keras.Input((10,))
-        parts = ([z] if z_in else []) + ([labels] if label_at in ("input", "both") else [])
+        parts = ([z] if z_in else []) + ([labels] if label_at == "input" else [])
         x = layers.Concatenate()(parts) if len(parts) > 1 else parts[0]
         x = layers.Dense(hidden_units, activation="relu")(x)
         x = layers.Reshape((7, 7, conv_filters[-1]))(layers.Dense(7 * 7 * conv_filters[-1], activation="relu")(x))
-        if label_at in ("map", "both"):
-            source, width = (labels, 10) if map_of == "label" else (z, latent_dim)
-            x = layers.Concatenate()([x, layers.UpSampling2D(7)(layers.Reshape((1, 1, width))(source))])
         for filters in reversed(conv_filters):
             x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation="relu")(x)
         if final_conv:
             x = layers.Conv2D(1, 3, padding="same")(x)
+        if logit_scale != 1.0:
+            x = layers.Rescaling(logit_scale)(x)
         if output == "sigmoid":
             x = layers.Activation("sigmoid")(x)
         return keras.Model([z, labels], x)
     return build
+
+
+def _zero_label_decoder(latent_dim, conv_filters, hidden_units):
+    """Another right answer: the notebook's decoder, always handed an all-zero label."""
+    with_label = _label_decoder(label_at="input")(latent_dim, conv_filters, hidden_units)
+    z, labels = keras.Input((latent_dim,)), keras.Input((10,))
+    return keras.Model([z, labels], with_label([z, keras.layers.Rescaling(0.0)(labels)]))
 
 
 def _constant_decoder(latent_dim, conv_filters, hidden_units):
@@ -390,18 +419,23 @@ def _constant_decoder(latent_dim, conv_filters, hidden_units):
 
 
 def _narrow_decoder_without_label(latent_dim, conv_filters, hidden_units):
-    """Label removed, but the dense layer is 1 unit wide: a different network, so a different measured effect."""
+    """Label removed, but the dense layer is 1 unit wide: a different network."""
     return _label_decoder(label_at="none")(latent_dim, conv_filters, 1)
 
 
 TABLES |= {
-    nb04.check_label_in_feature_map: [
-        ("label only at the input (the notebook's decoder)", _label_decoder(label_at="input"), "only at the input"),
-        ("sigmoid output", _label_decoder(output="sigmoid"), "look like probabilities"),
-        ("no final 1-filter convolution", _label_decoder(final_conv=False), "shape (batch, 28, 28, 1)"),
-        ("z tiled over the map instead of the label", _label_decoder(map_of="z"), "not with the 10 label channels"),
-        ("label ignored", _label_decoder(label_at="none"), "does not change when the label changes"),
-        ("z ignored", _label_decoder(z_in=False), "does not change when z changes"),
+    nb04.check_class_in_z: [
+        ("class means fitted on the held-out codes", _class_in_z(fit="test"), "fitted on the held-out codes"),
+        ("scored on the training digits", _class_in_z(score="train"), "score the HELD-OUT digits"),
+        ("encoded with one fixed label", _class_in_z(encode_with="zeros"), "one fixed label instead of their own"),
+        ("pixels instead of codes", _class_in_z(space="pixels"), "classifies the PIXELS"),
+        ("nearest single training code", _class_in_z(rule="nearest code"), "1-nearest-neighbour"),
+        ("farthest class mean", _class_in_z(pick=np.argmax), "FARTHEST class mean"),
+        ("error rate", _class_in_z(result="error"), "error rate"),
+        ("a count", _class_in_z(result="count"), "that is a count"),
+        ("a percentage", _class_in_z(result="percent"), "percentage"),
+        ("largest dot product instead of the nearest mean", _class_in_z(rule="cosine"), "one mean code per class"),
+        ("a pair", _class_in_z(result="pair"), "one number"),
     ],
     nb04.check_label_information: [
         ("bits", math.log2(10), "bits"),
@@ -419,7 +453,9 @@ TABLES |= {
         ("nothing reaches the output", _constant_decoder, "ignores z as well"),
         ("sigmoid output", _label_decoder(label_at="none", output="sigmoid"), "return logits"),
         ("no final 1-filter convolution", _label_decoder(label_at="none", final_conv=False), "shape (batch, 28, 28, 1)"),
-        ("a different network (1-unit dense layer)", _narrow_decoder_without_label, "differs from the reference run without the label"),
+        ("a different network (1-unit dense layer)", _narrow_decoder_without_label, "a different network"),
+        ("logits scaled by 1000 (trains a different model)", _label_decoder(label_at="none", logit_scale=1000.0),
+         "reconstruction moved further"),
     ],
 }
 
@@ -816,6 +852,8 @@ ALTERNATIVES = [
     (nb01.check_entropy_at_temperature, _entropy()),  # plain p ** (1 / T) with 0 log 0 counted as 0
     (nb01.check_em_lower_bound, lambda lj, r: float(np.mean(np.sum(r * lj, axis=1) + np.sum(-r * np.log(np.clip(r, 1e-300, None)), axis=1)))),
     (nb03.check_monte_carlo_kl, _monte_carlo_from_z),
+    (nb04.check_class_in_z, _class_in_z()),  # squared distances, labels passed as given
+    (nb04.check_decoder_label_experiment, _zero_label_decoder),  # the notebook's decoder with the label zeroed
     (nb05.check_count_covered, lambda s, m, std: metrics.mode_coverage(s, m, std)["modes_covered"]),
     (nb05.check_count_covered, _covered()),
     (nb06.check_ema_initial_share, lambda n, d, w: float(np.exp(sum(np.log(min(d, (1 + t) / (10 + t)) if w else d)
