@@ -186,11 +186,7 @@ def _blank_and_wrong(checker, wrong):
 
 
 def test_nb05_checkers(capsys):
-    _blank_and_wrong(nb05.check_pacgan_experiment, lambda points, noise, seed: np.zeros((10, 2)))  # rejected before training
-    _blank_and_wrong(nb05.check_saturation, (-0.99, -0.01))
-    assert nb05.check_saturation((-0.01, -0.99))
-    _blank_and_wrong(nb05.check_optimal_discriminator, 0.25)
-    assert nb05.check_optimal_discriminator(0.75)
+    _blank_and_wrong(nb05.check_pacgan_experiment, lambda points, noise, seed, steps: np.zeros((10, 2)))  # rejected before training
     _blank_and_wrong(nb05.check_count_covered, lambda s, m, std: 0)
     assert nb05.check_count_covered(lambda s, m, std: utils.metrics.mode_coverage(s, m, std)["modes_covered"])
     assert "not attempted" in capsys.readouterr().out

@@ -7,150 +7,151 @@ import math
 
 import numpy as np
 
-from . import as_number, attempt, check_function, is_blank, not_attempted, report
+from . import as_number, attempt, check_function, is_blank, not_attempted, report, to_array
 
 HIDDEN = "what it measures is printed when you run your own answer in the cell above"
 
-# ----------------------------------------------------------------------------- Exercise 1: one-sided penalty
+# ----------------------------------------------------------------------------- Exercise 1: the Wasserstein distance in 1-D
 
 
-def _quadratic_critic(x):
-    """A critic whose gradient differs from point to point: f(x) = sum(w * x^2) per image, gradient 2 w x."""
-    import tensorflow as tf
-
-    weights = tf.reshape(tf.linspace(0.2, 1.4, 28 * 28), (1, 28, 28, 1))
-    return tf.reduce_sum(weights * tf.square(x), axis=[1, 2, 3])
+def reference_wasserstein_1d(x, y) -> float:
+    """W1 between two equal-size 1-D samples: match them by rank (sort both) and average the distances."""
+    return float(np.mean(np.abs(np.sort(np.asarray(x, "float64")) - np.sort(np.asarray(y, "float64")))))
 
 
-def _penalty_cases():
-    rng = np.random.default_rng(11)
-    real = rng.uniform(-1, 1, (6, 28, 28, 1)).astype("float32") * np.linspace(0.02, 0.12, 6).reshape(6, 1, 1, 1).astype("float32")
-    fake = rng.uniform(-1, 1, (6, 28, 28, 1)).astype("float32") * np.linspace(0.01, 0.04, 6).reshape(6, 1, 1, 1).astype("float32")
-    alpha = np.array([0.9, 0.1, 0.7, 0.3, 0.6, 0.2], "float32")
-    return real, fake, alpha
-
-
-def _norms(real, fake, alpha, *, mix=None, axes=(1, 2, 3)):
-    """Gradient norms of the quadratic critic at the mixed points (analytic: gradient = 2 w x)."""
-    weights = np.linspace(0.2, 1.4, 28 * 28).reshape(1, 28, 28, 1)
-    a = alpha.reshape(-1, 1, 1, 1)
-    mixed = a * real + (1 - a) * fake if mix is None else mix
-    gradient = 2 * weights * mixed
-    return np.sqrt(np.sum(gradient.astype("float64") ** 2, axis=axes))
-
-
-def reference_one_sided_penalty(real, fake, alpha) -> float:
-    """mean(max(0, ||grad f(x_hat)|| - 1)^2) for the quadratic critic (NumPy, analytic gradient)."""
-    return float(np.mean(np.maximum(_norms(real, fake, alpha) - 1.0, 0.0) ** 2))
-
-
-def check_one_sided_penalty(function) -> bool:
-    """Exercise 1: ``function(critic, real, fake, alpha)`` -> the one-sided gradient penalty E[max(0, ||grad|| - 1)^2]."""
-    what = "Exercise 1 (one-sided gradient penalty)"
-    verdict = check_function(what, function, "(critic, real, fake, alpha) -> penalty")
-    if verdict is not None:
-        return verdict
-    real, fake, alpha = _penalty_cases()
-    status, value = attempt(what, function, _quadratic_critic, real.copy(), fake.copy(), alpha.copy())
-    if status != "ok":
-        return False
-    value = as_number(what, value, hint="Average the per-image penalties over the batch (tf.reduce_mean).")
-    if value is None:
-        return False
-    expected = reference_one_sided_penalty(real, fake, alpha)
-    norms = _norms(real, fake, alpha)
-    if not (np.any(norms < 1) and np.any(norms > 1)):  # pragma: no cover - guards the test data itself
-        raise AssertionError("the test batch must have gradient norms on both sides of 1")
-    if math.isclose(value, expected, rel_tol=1e-3, abs_tol=1e-6):
-        return report(True, f"{what}: correct.")  # says no more: a solution cell's output shows before the cell is opened
-    swapped = _norms(real, fake, 1 - alpha)
-    wrong = [
-        (float(np.mean((norms - 1.0) ** 2)), "that is the two-sided penalty of the notebook; the one-sided one leaves norms below 1 "
-                                              "alone: max(0, ||grad|| - 1)^2."),
-        (float(np.mean(np.maximum(norms - 1.0, 0.0))), "square the excess: max(0, ||grad|| - 1)^2."),
-        (float(np.mean(np.minimum(norms - 1.0, 0.0) ** 2)), "that penalises norms BELOW 1; the one-sided penalty penalises "
-                                                             "those above 1: max(0, ||grad|| - 1)^2."),
-        (float(np.mean(np.maximum(swapped - 1.0, 0.0) ** 2)), "the mixing weights are swapped: x_hat = alpha * real + (1 - alpha) * fake."),
-        (float(np.mean(np.maximum(_norms(real, fake, alpha, mix=real) - 1.0, 0.0) ** 2)),
-         "you took the gradient at the real images; take it at the mixed points x_hat between real and fake."),
-        (float(np.maximum(np.sqrt(np.sum(norms**2)) - 1.0, 0.0) ** 2),
-         "one norm over the whole batch; the penalty needs one gradient norm PER IMAGE (sum over all axes but the first)."),
-        (float(np.mean(np.maximum(_norms(real, fake, alpha, axes=(2, 3)) - 1.0, 0.0) ** 2)),
-         "norms over part of each image only; reduce over every axis except the batch axis (rows, columns and channels)."),
-        (float(np.mean(np.maximum(norms**2 - 1.0, 0.0) ** 2)), "use the norm, not the squared norm: max(0, ||grad|| - 1)^2."),
-        (10.0 * expected, "that includes the weight lambda = 10; return the penalty without it."),
+def _sample_pairs():
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(500)
+    return [
+        ("N(0, 1) and the same points moved by +3", x, rng.permutation(x + 3.0)),
+        ("N(0, 1) and the same points with twice the spread", x, rng.permutation(x.mean() + 2.0 * (x - x.mean()))),  # same mean
+        ("U(0, 1) and U(10, 11), disjoint", rng.uniform(0, 1, 500), rng.uniform(10, 11, 500)),
+        ("N(0, 1) and an exponential", x, rng.exponential(1.0, 500)),
+        ("the same points in another order", x, rng.permutation(x)),
     ]
-    hint = next((message for wrong_value, message in wrong if math.isclose(value, wrong_value, rel_tol=1e-3, abs_tol=1e-6)),
-                "mix the points, take the critic's gradient with respect to them in an inner tape, one norm per image, "
-                "then average max(0, norm - 1)^2.")
-    return report(False, f"{what}: got {value:.5g}, expected {expected:.5g}: {hint}")
 
 
-# ----------------------------------------------------------------------------- Exercise 2: the original AC-GAN loss
-
-
-def _softplus(x):
-    return np.logaddexp(0.0, x)
-
-
-def _cross_entropy(logits, labels):
-    logits = np.asarray(logits, "float64")
-    log_probs = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
-    return float(-np.mean(log_probs[np.arange(len(labels)), labels]))
-
-
-def _acgan_case(seed):
-    rng = np.random.default_rng(seed)
-    real_logits, fake_logits = rng.normal(0.5, 1.5, (8, 1)).astype("float32"), rng.normal(-0.5, 1.5, (8, 1)).astype("float32")
-    real_class_logits, fake_class_logits = rng.normal(0, 2, (8, 10)).astype("float32"), rng.normal(0, 2, (8, 10)).astype("float32")
-    real_labels, wanted = rng.integers(0, 10, 8).astype("int32"), rng.integers(0, 10, 8).astype("int32")
-    return real_logits, fake_logits, real_class_logits, fake_class_logits, real_labels, wanted
-
-
-def reference_acgan_discriminator_loss(real_logits, fake_logits, real_class_logits, fake_class_logits, real_labels, wanted) -> float:
-    """Odena et al.'s discriminator loss: real/fake cross-entropy + class cross-entropy on real AND fake images."""
-    adversarial = float(np.mean(_softplus(-np.asarray(real_logits, "float64"))) + np.mean(_softplus(np.asarray(fake_logits, "float64"))))
-    return adversarial + _cross_entropy(real_class_logits, real_labels) + _cross_entropy(fake_class_logits, wanted)
-
-
-def check_acgan_discriminator_loss(function) -> bool:
-    """Exercise 2: ``function(real_logits, fake_logits, real_class_logits, fake_class_logits, real_labels, wanted_labels)``
-    -> the original AC-GAN discriminator loss (class head trained on real and generated digits)."""
-    what = "Exercise 2 (the original AC-GAN's discriminator loss)"
-    verdict = check_function(what, function, "(real_logits, fake_logits, real_class_logits, fake_class_logits, real_labels, "
-                                             "wanted_labels) -> loss")
+def check_wasserstein_1d(function, *, reveal: bool = True) -> bool:
+    """Exercise 1: ``function(x, y)`` -> the Wasserstein-1 distance between two 1-D samples of the same size."""
+    what = "Exercise 1 · the Wasserstein distance in 1-D"
+    verdict = check_function(what, function, "(x, y) -> distance")
     if verdict is not None:
         return verdict
-    for seed in (1, 2):
-        case = _acgan_case(seed)
-        status, value = attempt(what, function, *(array.copy() for array in case))
+    measured = []
+    for name, x, y in _sample_pairs():
+        status, value = attempt(what, function, x.copy(), y.copy())
         if status != "ok":
             return False
-        value = as_number(what, value, hint="The loss is one number: average every term over the batch.")
+        value = as_number(what, value, hint="The distance is one number: average the distances of the matched pairs.")
         if value is None:
             return False
-        expected = reference_acgan_discriminator_loss(*case)
-        if math.isclose(value, expected, rel_tol=1e-4, abs_tol=1e-5):
+        expected = reference_wasserstein_1d(x, y)
+        if math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-9):
+            measured.append((name, expected, abs(float(np.mean(x) - np.mean(y)))))
             continue
-        real_logits, fake_logits, real_class, fake_class, real_labels, wanted = case
-        adversarial = float(np.mean(_softplus(-real_logits.astype("float64"))) + np.mean(_softplus(fake_logits.astype("float64"))))
-        class_real, class_fake = _cross_entropy(real_class, real_labels), _cross_entropy(fake_class, wanted)
+        sx, sy = np.sort(x), np.sort(y)
         wrong = [
-            (adversarial + class_real, "that is this notebook's variant (class head trained on real digits only); the original "
-                                        "AC-GAN also trains it to name the GENERATED digits by their requested labels."),
-            (adversarial + class_real + _cross_entropy(fake_class, real_labels),
-             "the generated digits were asked for `wanted_labels`; score the fake class logits against those, not the real labels."),
-            (adversarial + class_real - class_fake, "the discriminator MINIMISES both class terms; the minus sign belongs to no term."),
-            (class_real + class_fake, "the real/fake term is missing: the discriminator still has to tell real from fake."),
-            (float(np.mean(_softplus(real_logits)) + np.mean(_softplus(-fake_logits))) + class_real + class_fake,
-             "real and fake are swapped in the adversarial term: real -> 1 (softplus(-logit)), fake -> 0 (softplus(logit))."),
-            (adversarial * 8 + (class_real + class_fake) * 8, "these are sums over the batch; average every term."),
+            (float(np.mean(np.abs(x - y))), "you paired the samples in the order given; W1 moves each point of x to the point "
+                                            "of y with the same RANK: sort both, then pair them."),
+            (float(np.mean(np.abs(sx - y))), "sort BOTH samples before pairing them, not just x."),
+            (float(np.mean(np.abs(x - sy))), "sort BOTH samples before pairing them, not just y."),
+            (float(np.mean(np.abs(sx - sy[::-1]))), "sort both the same way (both ascending): the smallest of x moves to the "
+                                                    "smallest of y."),
+            (float(np.mean((sx - sy) ** 2)), "that is the mean SQUARED distance (W2 squared); W1 averages |x - y|."),
+            (float(np.sqrt(np.mean((sx - sy) ** 2))), "that is W2, the root of the mean squared distance; W1 averages |x - y|."),
+            (abs(float(np.mean(x) - np.mean(y))), "that is the difference of the means, what the best LINEAR critic f(x) = x "
+                                                  "measures; it is only a lower bound on W1 (0 when only the spread changes)."),
+            (float(np.mean(sx - sy)), "take the absolute value of each matched difference; signed differences cancel."),
+            (float(np.max(np.abs(sx - sy))), "that is the largest matched distance; W1 is their average."),
+            (float(np.sum(np.abs(sx - sy))), "that is the total over the pairs; W1 is their average (each point carries mass 1/N)."),
         ]
-        hint = next((message for wrong_value, message in wrong if math.isclose(value, wrong_value, rel_tol=1e-4, abs_tol=1e-5)),
-                    "L_D = BCE(real -> 1) + BCE(fake -> 0) + CE(real class logits, real labels) + CE(fake class logits, wanted labels), "
-                    "each averaged over the batch, from logits (no sigmoid or softmax applied first).")
-        return report(False, f"{what}: got {value:.4f}, expected {expected:.4f}: {hint}")
-    return report(True, f"{what}: correct.")
+        hint = next((message for wrong_value, message in wrong if math.isclose(value, wrong_value, rel_tol=1e-6, abs_tol=1e-9)),
+                    "W1 between two samples of the same size: sort both, pair them by rank, average |x_i - y_i|.")
+        return report(False, f"{what}: for {name} you gave {value:.4g}, expected {expected:.4g}: {hint}")
+    if not reveal:
+        return report(True, f"{what}: correct ({HIDDEN})")
+    shown = "; ".join(f"{name}: W1 = {distance:.2f}, difference of means {means:.2f}" for name, distance, means in measured[:3])
+    return report(True, f"{what}: correct on {len(measured)} pairs ({shown}). W1 grows with the distance even between "
+                        "disjoint samples, where the JSD is stuck at log 2 (notebook 05, Exercise 2), and it sees a change of "
+                        "spread that a linear critic (difference of means) misses: the critic needs its hidden layers.")
+
+
+# ----------------------------------------------------------------------------- Exercise 2: where the penalty is taken
+
+
+def _image_pairs(count=256, seed=3):
+    rng = np.random.default_rng(seed)
+    real = rng.uniform(-1, 1, (count, 28, 28, 1)).astype("float32")
+    fake = np.tanh(rng.normal(0, 1, (count, 28, 28, 1))).astype("float32")
+    return real, fake
+
+
+def mixing_weights(real, fake, mixed) -> tuple[np.ndarray, np.ndarray]:
+    """Per image, the alpha that puts alpha * real + (1 - alpha) * fake nearest to ``mixed``, and how far ``mixed`` is from
+    that segment's line (relative to the distance between the real and the fake image)."""
+    real, fake, mixed = (np.asarray(a, "float64").reshape(len(real), -1) for a in (real, fake, mixed))
+    direction = real - fake
+    length2 = np.sum(direction**2, axis=1)
+    alpha = np.sum((mixed - fake) * direction, axis=1) / length2
+    off_line = np.linalg.norm(mixed - fake - alpha[:, None] * direction, axis=1) / np.sqrt(length2)
+    return alpha, off_line
+
+
+def check_penalty_points(function) -> bool:
+    """Exercise 2: ``function(real, fake, rng)`` -> the points x_hat where the gradient penalty is taken, for image batches
+    (N, 28, 28, 1): one alpha ~ U(0, 1) per image, drawn with the NumPy generator ``rng``."""
+    what = "Exercise 2 · where the penalty is taken"
+    verdict = check_function(what, function, "(real, fake, rng) -> mixed images of shape (N, 28, 28, 1)")
+    if verdict is not None:
+        return verdict
+    real, fake = _image_pairs()
+    status, result = attempt(what, function, real.copy(), fake.copy(), np.random.default_rng(0))
+    if status != "ok":
+        return False
+    mixed = to_array(result, "float64")
+    if mixed is None or mixed.shape != real.shape:
+        shown = type(result).__name__ if mixed is None else f"shape {mixed.shape}"
+        return report(False, f"{what}: expected one mixed image per pair, an array of shape {real.shape}, got {shown}.")
+    if not np.all(np.isfinite(mixed)):
+        return report(False, f"{what}: your points hold NaN or infinity.")
+    alpha, off_line = mixing_weights(real, fake, mixed)
+    if np.median(off_line) > 1e-3:
+        low, high = np.minimum(real, fake), np.maximum(real, fake)
+        if np.mean((mixed >= low - 1e-6) & (mixed <= high + 1e-6)) > 0.99:  # every pixel between its real and fake value
+            return report(False, f"{what}: your points lie off the straight line between each real and fake image: that is "
+                                 "what one alpha PER PIXEL does (rng.uniform(size=real.shape)). Draw one alpha per image, "
+                                 "shape (N, 1, 1, 1), so that the whole image moves along the line.")
+        return report(False, f"{what}: your points are not of the form alpha * real + (1 - alpha) * fake (typical distance "
+                             f"from that line {np.median(off_line):.2f} of the real-fake distance).")
+    if np.std(alpha) < 1e-4:
+        if np.allclose(alpha, 1.0, atol=1e-4):
+            return report(False, f"{what}: every x_hat is the real image itself (alpha = 1): the penalty must be taken "
+                                 "BETWEEN real and fake.")
+        if np.allclose(alpha, 0.0, atol=1e-4):
+            return report(False, f"{what}: every x_hat is the fake image itself (alpha = 0): the penalty must be taken "
+                                 "BETWEEN real and fake.")
+        if np.allclose(alpha, 0.5, atol=1e-4):
+            return report(False, f"{what}: alpha = 0.5 for every image: only midpoints are penalised; draw alpha ~ U(0, 1).")
+        return report(False, f"{what}: the same alpha ({alpha[0]:.3f}) for the whole batch: that is one draw shared by every "
+                             "image (rng.uniform() without a size). Draw one alpha per image, rng.uniform(size=(N, 1, 1, 1)), "
+                             "so that each batch covers the whole segment.")
+    if alpha.min() < -1e-4 or alpha.max() > 1 + 1e-4:
+        return report(False, f"{what}: your alphas range from {alpha.min():.2f} to {alpha.max():.2f}: points outside the segment "
+                             "(normal draws?). alpha ~ U(0, 1) keeps every x_hat between its real and its fake image.")
+    ordered = np.sort(alpha)
+    uniform_gap = float(np.max(np.abs(ordered - (np.arange(len(alpha)) + 0.5) / len(alpha))))  # Kolmogorov-Smirnov statistic
+    if uniform_gap > 0.15:
+        return report(False, f"{what}: one alpha per image, on the segment, but not uniform on [0, 1] (mean {alpha.mean():.2f}, "
+                             f"from {alpha.min():.2f} to {alpha.max():.2f}): draw alpha ~ U(0, 1).")
+    status, again = attempt(what, function, real.copy(), fake.copy(), np.random.default_rng(0))
+    if status != "ok":
+        return False
+    again = to_array(again, "float64")
+    if again is None or again.shape != mixed.shape or not np.allclose(again, mixed):
+        return report(False, f"{what}: right kind of points, but a second call with a generator seeded the same way gave "
+                             "other points: draw alpha with the `rng` you are given (rng.uniform), so a run can be repeated.")
+    return report(True, f"{what}: correct: one alpha per image, uniform on [0, 1], every x_hat on the line between its real "
+                        "and its fake image.")
 
 
 # ----------------------------------------------------------------------------- Exercise 3: experiment, penalty weight
