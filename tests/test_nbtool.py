@@ -16,7 +16,7 @@ def _notebook(number="42", name="42_demo.ipynb"):
     config = nbtool.settings()
     sections = "".join(f"## {section}\n\ntext\n\n" for section in config["sections"])
     cells = [
-        {"cell_type": "markdown", "metadata": {}, "source": f"# {number} · Demo\n\n{nbtool.badge_line(name)}\n\n**Learning objectives**\n- a\n\n**Prerequisites**: none\n\n**Time**: 1 min"},
+        {"cell_type": "markdown", "metadata": {}, "source": f"# {number} · Demo\n\n{nbtool.badge_line(name)}\n\n**Learning objectives**\n- a\n\n**Prerequisites**: none\n\n**Time**: 1 min (the recorded run took 0 s)"},
         {"cell_type": "code", "metadata": {"tags": ["setup"]}, "source": nbtool.setup_source(), "outputs": [], "execution_count": 1},
         {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "# Parameters\nN = utils.pick(full=2, smoke=1)", "outputs": [], "execution_count": 2},
         {"cell_type": "markdown", "metadata": {}, "source": sections},
@@ -35,7 +35,7 @@ def _notebook(number="42", name="42_demo.ipynb"):
 
 def _stamp(nb, record=None, root=nbtool.ROOT):
     """Stamp nb as `nbtool execute` would after a run that read record["files"] and imported record["packages"]."""
-    nb["metadata"]["course"] = {"mode": "full", "executed_with": "tools/nbtool.py execute",
+    nb["metadata"]["course"] = {"mode": "full", "executed_with": "tools/nbtool.py execute", "execution_seconds": 0,
                                 **nbtool.make_stamp(nb, record or {"files": [], "packages": {}}, root)}
     return nb
 
@@ -200,6 +200,7 @@ def test_execute_records_what_the_kernel_read_and_imported(tmp_path, monkeypatch
     (lambda nb: nb["cells"][5].update(source="N = utils.pick(full=1, smoke=2)"), "Parameters cell only"),
     (lambda nb: nb["metadata"]["course"].update(mode="smoke"), "full-mode run"),
     (lambda nb: [nb["cells"].pop(-1) for _ in range(3)], "at least 3"),
+    (lambda nb: nb["cells"][0].update(source=nb["cells"][0]["source"].replace("took 0 s", "took about 5 min")), "**Time** line"),
 ])
 def test_lint_finds_each_problem(tmp_path, mutate, message):
     nb = _notebook()
@@ -208,6 +209,17 @@ def test_lint_finds_each_problem(tmp_path, mutate, message):
         _stamp(nb)  # isolate the problem under test
     problems = _lint(tmp_path, nb)
     assert any(message in problem for problem in problems), problems
+
+
+def test_time_line_must_match_the_recorded_seconds(tmp_path):
+    nb = _notebook()
+    nb["metadata"]["course"]["execution_seconds"] = 293
+    for line, ok in [("~5 min (the recorded run took 293 s, 429 CPU-seconds)", True), ("~5 min (293 s recorded)", True),
+                     ("~5 min (the recorded run took 1293 s)", False), ("~5 min (2,293 s)", False), ("~5 min (29.3 s)", False),
+                     ("~5 min", False)]:
+        nb["cells"][0]["source"] = nb["cells"][0]["source"].rsplit("**Time**", 1)[0] + f"**Time**: {line}"
+        problems = [p for p in _lint(tmp_path, nb) if "**Time** line" in p]
+        assert (not problems) == ok, (line, problems)
 
 
 def test_bad_file_name_and_size(tmp_path):

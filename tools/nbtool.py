@@ -443,6 +443,11 @@ def lint_notebook(path: pathlib.Path, *, check_outputs: bool = True, root: pathl
             reasons = staleness(nb, root)
             if reasons:
                 problems.append(f"stale outputs: {'; '.join(reasons)}; re-run `make execute NB=notebooks/{name}`")
+            seconds = course.get("execution_seconds")
+            time_line = next((line for line in title.splitlines() if "**Time**" in line), "")
+            if seconds is not None and not re.search(rf"(?<![\d,.]){seconds} s\b", time_line):
+                problems.append(f"the title's **Time** line must state the recorded run's {seconds} s (metadata "
+                                f"course.execution_seconds; `make status` shows it); found {time_line.strip()[:100]!r}")
             if course.get("outputs_sha256") != outputs_hash(nb):
                 problems.append("the outputs differ from the ones the last `make execute` stored (edited by hand, or by a "
                                 "notebook editor after the run): re-run `make execute NB=notebooks/" + name + "`")
