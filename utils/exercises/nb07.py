@@ -97,7 +97,7 @@ def mixing_weights(real, fake, mixed) -> tuple[np.ndarray, np.ndarray]:
     return alpha, off_line
 
 
-def check_penalty_points(function) -> bool:
+def check_penalty_points(function, *, reveal: bool = True) -> bool:
     """Exercise 2: ``function(real, fake, rng)`` -> the points x_hat where the gradient penalty is taken, for image batches
     (N, 28, 28, 1): one alpha ~ U(0, 1) per image, drawn with the NumPy generator ``rng``."""
     what = "Exercise 2 · where the penalty is taken"
@@ -150,6 +150,8 @@ def check_penalty_points(function) -> bool:
     if again is None or again.shape != mixed.shape or not np.allclose(again, mixed):
         return report(False, f"{what}: right kind of points, but a second call with a generator seeded the same way gave "
                              "other points: draw alpha with the `rng` you are given (rng.uniform), so a run can be repeated.")
+    if not reveal:
+        return report(True, f"{what}: correct ({HIDDEN})")
     return report(True, f"{what}: correct: one alpha per image, uniform on [0, 1], every x_hat on the line between its real "
                         "and its fake image.")
 
