@@ -150,6 +150,27 @@ def test_ddpm_step_matches_the_papers_formula_and_adds_no_noise_at_the_end():
     np.testing.assert_allclose(last_with_noise, diffusion.ddpm_step(x_t, eps, 0, schedule).numpy())  # t = 0: the mean only
 
 
+@pytest.mark.parametrize("kind", diffusion.SCHEDULES)
+def test_ddpm_step_with_clipping_is_the_posterior_mean_and_equals_the_plain_step_inside_the_range(kind):
+    schedule = diffusion.make_schedule(kind, 1000)
+    x0, eps, noise = _arrays(seed=3)
+    x0 = np.clip(x0, -0.9, 0.9)
+    for t in (999, 600, 10, 0):
+        x_t = diffusion.q_sample(x0, t, eps, schedule).numpy()
+        plain = diffusion.ddpm_step(x_t, eps, t, schedule, noise).numpy()
+        # eps is the true noise, so x0_hat = x0 lies inside [-1, 1] and clipping changes nothing
+        np.testing.assert_allclose(diffusion.ddpm_step(x_t, eps, t, schedule, noise, clip=1.0).numpy(), plain, rtol=1e-3, atol=1e-3)
+    # a wrong noise prediction that implies x0_hat far outside the range: the clipped mean uses x0_hat = +-1
+    t = 999
+    x_t = np.full((1, 3), 0.5, dtype="float32")
+    bad_eps = np.full((1, 3), -3.0, dtype="float32")
+    clipped = diffusion.ddpm_step(x_t, bad_eps, t, schedule, np.zeros_like(x_t), clip=1.0).numpy()
+    a_prev, a_t = schedule.alpha_bars[t - 1], schedule.alpha_bars[t]
+    expected = np.sqrt(a_prev) * schedule.betas[t] / (1 - a_t) * 1.0 + np.sqrt(schedule.alphas[t]) * (1 - a_prev) / (1 - a_t) * 0.5
+    np.testing.assert_allclose(clipped, expected, rtol=1e-4)
+    assert np.abs(diffusion.ddpm_step(x_t, bad_eps, t, schedule, np.zeros_like(x_t)).numpy()).max() > np.abs(clipped).max()
+
+
 def test_ddim_eta_0_is_deterministic_and_exact_for_the_true_noise():
     schedule = diffusion.make_schedule("cosine", 1000)
     x0, noise, other = _arrays()

@@ -182,12 +182,15 @@ def predict_x0(x_t, eps, t, schedule: Schedule):
     return (x_t - noise_scale * eps) / signal
 
 
-def ddpm_step(x_t, eps, t, schedule: Schedule, noise=None, *, variance: str = "beta"):
+def ddpm_step(x_t, eps, t, schedule: Schedule, noise=None, *, variance: str = "beta", clip: float | None = None):
     """One ancestral DDPM step from ``t`` to ``t - 1`` (Ho et al., 2020, Algorithm 2):
     mean = (x_t - beta_t / sqrt(1 - alpha_bar_t) * eps) / sqrt(alpha_t), plus sigma_t * noise unless t = 0.
 
     ``variance`` "beta" uses sigma² = beta_t, "posterior" the true posterior's beta_t (1 - alpha_bar_{t-1}) / (1 - alpha_bar_t);
     the paper found both give similar samples. ``t`` is one step for the whole batch (an int or a scalar tensor).
+    ``clip`` (e.g. 1.0 for images in [-1, 1]) writes the same mean as the forward posterior's mean given the predicted
+    x0_hat, clipped to [-clip, clip] first, as Ho et al.'s code does for images: without it, the division by sqrt(alpha_t)
+    amplifies the model's errors wherever beta_t is near 1 (the cosine schedule's last steps).
     Example: ``x = utils.diffusion.ddpm_step(x, model([x, t]), t, schedule, tf.random.normal(x.shape))``
     """
     import tensorflow as tf
@@ -201,8 +204,15 @@ def ddpm_step(x_t, eps, t, schedule: Schedule, noise=None, *, variance: str = "b
         raise ValueError(f"t must be one step for the whole batch (a scalar), got shape {tuple(t.shape)}")
     alpha_bars_prev = np.concatenate([[1.0], schedule.alpha_bars[:-1]])
     sigmas = np.sqrt(schedule.betas if variance == "beta" else schedule.betas * (1 - alpha_bars_prev) / (1 - schedule.alpha_bars))
-    coefficient = tf.gather(tf.constant(schedule.betas / np.sqrt(1.0 - schedule.alpha_bars), tf.float32), t)
-    mean = (x_t - coefficient * eps) / tf.gather(tf.constant(np.sqrt(schedule.alphas), tf.float32), t)
+    if clip is None:
+        coefficient = tf.gather(tf.constant(schedule.betas / np.sqrt(1.0 - schedule.alpha_bars), tf.float32), t)
+        mean = (x_t - coefficient * eps) / tf.gather(tf.constant(np.sqrt(schedule.alphas), tf.float32), t)
+    else:  # the posterior mean: sqrt(abar_{t-1}) beta_t / (1 - abar_t) x0_hat + sqrt(alpha_t) (1 - abar_{t-1}) / (1 - abar_t) x_t
+        clip = _checks.number_in("clip", clip, 0.0, float("inf"), inclusive=False)
+        x0 = tf.clip_by_value(predict_x0(x_t, eps, t, schedule), -clip, clip)
+        x0_weight = np.sqrt(alpha_bars_prev) * schedule.betas / (1.0 - schedule.alpha_bars)
+        x_t_weight = np.sqrt(schedule.alphas) * (1.0 - alpha_bars_prev) / (1.0 - schedule.alpha_bars)
+        mean = tf.gather(tf.constant(x0_weight, tf.float32), t) * x0 + tf.gather(tf.constant(x_t_weight, tf.float32), t) * x_t
     if noise is None:
         if tf.executing_eagerly() and int(t.numpy()) == 0:
             return mean
