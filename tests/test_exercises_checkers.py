@@ -25,10 +25,10 @@ import tensorflow as tf
 
 import utils
 from utils import metrics
-from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09
+from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09]
+MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10]
 NOTEBOOKS = {module: next((ROOT / "notebooks").glob(f"{module.__name__[-2:]}_*.ipynb")) for module in MODULES}
 
 
@@ -64,6 +64,7 @@ CONTEXT = {
     nb05: lambda: _nb05_context(),  # train_gan and its data, smoke-sized
     nb08: lambda: notebook_definitions(nb08),  # window_experiment, CLIP_NORM
     nb09: lambda: notebook_definitions(nb09, classes=True),  # mask_experiment, MiniGPT and what it uses
+    nb10: lambda: {"layers": keras.layers},  # the experiment's solution builds its model with layers
 }
 
 
@@ -844,6 +845,81 @@ TABLES |= {
         ("top-1 only", lambda logits, p: np.where(np.arange(len(logits)) == np.argmax(logits), logits, -np.inf), "keep"),
         ("probabilities returned", lambda logits, p: np.exp(_top_p(lambda probs, p_, lg: _nucleus_keep(probs, p_, np.argsort(-probs)))(
             logits, p)), "unchanged"),
+    ],
+}
+
+# ----------------------------------------------------------------------------- notebook 10
+
+
+def _weights(alpha="step", sigma2="beta", half=True, square_roots=False):
+    def weights(betas):
+        alphas = 1.0 - betas
+        alpha_bars = np.cumprod(alphas)
+        denominator = alpha_bars if alpha == "running" else alphas
+        variance = betas * np.concatenate([[0.0], 1 - alpha_bars[:-1]]) / (1 - alpha_bars) if sigma2 == "posterior" else betas
+        if square_roots:
+            return betas / (2 * np.sqrt(alphas) * np.sqrt(1 - alpha_bars))
+        with np.errstate(divide="ignore"):
+            return betas**2 / ((2 if half else 1) * variance * denominator * (1 - alpha_bars))
+    return weights
+
+
+def _invert(direction="up", roots=True, recover=True, add_eps=True, clean_end=1.0):
+    def invert(x_prev, eps, t_prev, t, alpha_bars):
+        a_prev = clean_end if t_prev < 0 and clean_end is not None else alpha_bars[t_prev]
+        a_t = alpha_bars[t]
+        if direction == "down":  # the ordinary step from t to t_prev
+            return np.sqrt(a_prev) * (x_prev - np.sqrt(1 - a_t) * eps) / np.sqrt(a_t) + np.sqrt(1 - a_prev) * eps
+        x0 = (x_prev - np.sqrt(1 - a_prev) * eps) / np.sqrt(a_prev) if recover else x_prev
+        if not roots:
+            return a_t * x0 + (1 - a_t) * eps
+        return np.sqrt(a_t) * x0 + (np.sqrt(1 - a_t) * eps if add_eps else 0)
+    return invert
+
+
+def _zeros_denoiser():
+    points = keras.Input((2,))
+    t = keras.Input((), dtype="int32")
+    return keras.Model([points, t], keras.layers.Lambda(lambda p: 0.0 * p)(points))
+
+
+def _one_input_denoiser():
+    points = keras.Input((2,))
+    return keras.Model(points, keras.layers.Dense(2)(points))
+
+
+def _three_outputs_denoiser():
+    points = keras.Input((2,))
+    t = keras.Input((), dtype="int32")
+    return keras.Model([points, t], keras.layers.Dense(3)(points))
+
+
+TABLES |= {
+    nb10.check_elbo_weights: [
+        ("no 1/2", lambda betas: 2 * _weights()(betas), "1/2 of the Gaussian KL"),
+        ("sigma² not divided", lambda betas: betas**2 / (2 * (1 - betas) * (1 - np.cumprod(1 - betas))), "divide by sigma_t²"),
+        ("alpha_bar for alpha", _weights(alpha="running"), "not alpha_bar_t"),
+        ("1 - alpha for 1 - alpha_bar", lambda betas: betas / (2 * (1 - betas) * betas), "1 - alpha_bar_t (the running product)"),
+        ("square roots kept", _weights(square_roots=True), "no square roots"),
+        ("posterior variance", _weights(sigma2="posterior"), "not the posterior variance"),
+        ("all ones", lambda betas: np.ones_like(betas), "SIMPLE loss"),
+        ("one weight too few", lambda betas: _weights()(betas)[1:], "expected shape"),
+    ],
+    nb10.check_ddim_invert: [
+        ("ordinary step, downwards", _invert(direction="down"), "ordinary DDIM step"),
+        ("no square roots", _invert(roots=False), "square roots"),
+        ("x0 not recovered", _invert(recover=False), "first recover x0_hat"),
+        ("noise not added back", _invert(add_eps=False), "must be added back"),
+        ("alpha_bars[-1] for the clean data", _invert(clean_end=None), "t_prev = -1 means the clean data"),
+        ("a scalar", lambda x_prev, eps, t_prev, t, alpha_bars: float(np.mean(x_prev)), "expected shape"),
+    ],
+    # the learner builds a model; answers that still read t or do not fit the inputs are caught before any training
+    nb10.check_time_experiment: [
+        ("t still used", lambda: nb10.reference_denoiser(use_time=True), "still reads the time"),
+        ("a model that predicts zeros", _zeros_denoiser, "learns less"),
+        ("t input removed", _one_input_denoiser, "must take [points"),
+        ("three outputs", _three_outputs_denoiser, "must take [points"),
+        ("a function, not a model", lambda: (lambda points, t: points), "must return a keras.Model"),
     ],
 }
 

@@ -32,6 +32,7 @@ CASES = {
     "07_cgan_wgan_gp": {"CGAN_EPOCHS": 2},
     "08_rnn_text_generation": {"NUM_STEPS": 4, "STEPS_PER_ROUND": 2},
     "09_transformer_from_scratch": {"NUM_STEPS": 4, "STEPS_PER_ROUND": 2},
+    "10_diffusion_from_scratch": {"PIXEL_EPOCHS": 2},
 }
 
 
@@ -122,7 +123,7 @@ def _assert_same_checkpoint(straight: pathlib.Path, resumed: pathlib.Path) -> No
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_resumed_notebook_training_equals_uninterrupted(name, tmp_path):
     overrides = CASES[name]
-    fresh_start = {"FRESH_START": True} if name in ("06_dcgan", "07_cgan_wgan_gp") else {}
+    fresh_start = {"FRESH_START": True} if name in ("06_dcgan", "07_cgan_wgan_gp", "10_diffusion_from_scratch") else {}
     # one process: the uninterrupted run, then the run that "disconnects" after its first checkpoint
     first = _session(name, (tmp_path / "straight", {**overrides, **fresh_start}, False),
                      (tmp_path / "resumed", {**overrides, **fresh_start}, True))
