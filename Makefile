@@ -42,11 +42,13 @@ define make_venv
 endef
 
 # requirements.txt lists what the course uses; requirements.lock pins every package installed with it.
-$(STAMP): requirements.txt requirements.lock
+# requirements-nodeps.txt: wheels used only for their data files, installed without their (old) dependencies.
+$(STAMP): requirements.txt requirements.lock requirements-nodeps.txt
 	$(call check_python,$(SUPPORTED_PYTHONS),TensorFlow 2.21)
 	$(call make_venv,$(VENV))
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -64,7 +66,8 @@ lock:
 	$(call make_venv,$(LOCK_VENV))
 	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(LOCK_VENV)/bin/python -m pip install --quiet -r requirements.txt
-	{ echo "# Every package a fresh install of requirements.txt brings, pinned (make lock rewrites this file)."; \
+	$(LOCK_VENV)/bin/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	{ echo "# Every package a fresh install of requirements.txt (and requirements-nodeps.txt, without dependencies) brings, pinned (make lock rewrites this file)."; \
 	  $(LOCK_VENV)/bin/python -c 'import platform; print("# Made with Python %s on %s %s." % (platform.python_version(), platform.system(), platform.machine()))'; \
 	  $(LOCK_VENV)/bin/python -m pip freeze; } > requirements.lock.tmp
 	mv requirements.lock.tmp requirements.lock
@@ -72,7 +75,7 @@ lock:
 
 # The oldest TensorFlow/Keras the course supports (requirements-oldest.txt), in its own venv (make oldest);
 # make test-oldest runs every notebook there in smoke mode and writes the result to tests/oldest_supported.md.
-$(OLDEST_VENV)/.installed: requirements-oldest.txt requirements.txt
+$(OLDEST_VENV)/.installed: requirements-oldest.txt requirements.txt requirements-nodeps.txt
 	$(call check_python,$(OLDEST_PYTHONS),TensorFlow 2.16.2)
 	$(call make_venv,$(OLDEST_VENV))
 	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip

@@ -80,13 +80,17 @@ def runtime(tmp_path_factory):
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-index", "--disable-pip-version-check",
                     "--find-links", str(wheels), "fakebase==1.0", "fakekept==1.0"], check=True)
     requirements = root / "requirements.txt"
-    requirements.write_text("fakebase==2.0\nfakekept==2.0\nfakedata==1.0\nfakeruntime==1.0\nfakeflex==2.0\n"
+    requirements.write_text("fakebase==2.0\nfakekept==2.0\nfakeruntime==1.0\nfakeflex==2.0\n"
                             "# --- tooling: not for the runtime\nfaketool==1.0\n")
+    # the data-only wheel is pinned beside it, as requirements-nodeps.txt pins molsets
+    (root / "requirements-nodeps.txt").write_text("# data files only\nfakedata==1.0\n")
     return python, wheels, requirements
 
 
 def run_installer(python, wheels, requirements, *extra):
+    nodeps = requirements.parent / "requirements-nodeps.txt"  # absent in some tests: then there is none
     return subprocess.run([str(python), str(INSTALLER), "--requirements", str(requirements), "--data-only", "fakedata",
+                           "--nodeps-requirements", str(nodeps),
                            "--pip-args", f"--no-index --find-links {wheels}", *extra],
                           capture_output=True, text=True, timeout=300)
 

@@ -45,7 +45,7 @@ def test_installed_versions_match_the_pins():
 
 
 def test_colab_installer_keeps_what_colab_has():
-    runtime = colab_install.runtime_requirements()
+    runtime = colab_install.runtime_requirements() + colab_install.nodeps_requirements()
     names = [name for name, _ in runtime]
     assert "tensorflow" in names and "pytest" not in names and "jupyterlab" not in names
     installed = {"tensorflow": "2.17.1", "keras": "3.5.0", "numpy": "1.26.4", "scipy": "1.11.0"}
@@ -56,6 +56,23 @@ def test_colab_installer_keeps_what_colab_has():
     assert sorted(spec.split("==")[0] for spec in steps.data_only) == sorted(colab_install.DATA_ONLY)
     installed["tensorflow"] = "2.15.0"  # too old: the course's pin is installed
     assert any(spec.startswith("tensorflow==") for spec in colab_install.plan(runtime, installed).tensorflow)
+
+
+def test_data_only_wheels_are_pinned_locked_and_installed_without_dependencies():
+    from importlib.metadata import version
+
+    nodeps = colab_install.nodeps_requirements()
+    assert ("molsets", "0.3.1") in nodeps, "requirements-nodeps.txt must pin molsets (MOSES data, notebook 16)"
+    lock = _lock()
+    assert all(lock.get(colab_install.normalize(name)) == pin for name, pin in nodeps), "run `make lock`"
+    assert all(version(name) == pin for name, pin in nodeps), "run `make install`"
+    assert {colab_install.normalize(name) for name, _ in nodeps} <= set(colab_install.DATA_ONLY)
+    out = subprocess.run(["make", "-n", "-B", "-C", str(ROOT), "install", "VENV=/nonexistent/venv"], capture_output=True, text=True)
+    assert "--no-deps -r requirements-nodeps.txt" in out.stdout
+    # what molsets 0.3.1 would drag in is absent: its code is never imported, only its CSV files read
+    import importlib.util
+
+    assert importlib.util.find_spec("torch") is None and importlib.util.find_spec("pomegranate") is None
 
 
 def test_makefile_has_the_documented_targets():

