@@ -7,131 +7,138 @@ import math
 
 import numpy as np
 
-from . import as_float_array, attempt, check_function, report
+from . import as_float_array, as_number, attempt, check_function, report
 
 HIDDEN = "what it measures is printed when you run your own answer in the cell above"
 
-# ----------------------------------------------------------------------------- Exercise 1: the weights the simple loss drops
+# ----------------------------------------------------------------------------- Exercise 1: a schedule defined by its signal
 
 
-def reference_elbo_weights(betas) -> np.ndarray:
-    """lambda_t = beta_t² / (2 sigma_t² alpha_t (1 - alpha_bar_t)) with sigma_t² = beta_t, i.e. beta_t / (2 alpha_t (1 - alpha_bar_t))."""
-    betas = np.asarray(betas, dtype="float64")
-    alphas = 1.0 - betas
-    return betas / (2.0 * alphas * (1.0 - np.cumprod(alphas)))
+def _signal_curves():
+    """(name, alpha_bar(s) on s in [0, 1], num_steps, max_beta): the cosine curve and two others the learner has not seen."""
+    def cosine(s, offset=0.008):
+        return np.cos((s + offset) / (1 + offset) * math.pi / 2) ** 2
+
+    return [("cosine", cosine, 1000, 0.999), ("cosine", cosine, 50, 0.999), ("1 - s", lambda s: 1.0 - s, 20, 0.999),
+            ("exp(-6 s^2)", lambda s: np.exp(-6.0 * s**2), 100, 0.5)]
 
 
-def _weight_cases():
+def reference_betas_from_signal(alpha_bar, num_steps: int, max_beta: float = 0.999) -> np.ndarray:
+    """beta_t = 1 - alpha_bar(t / T) / alpha_bar((t - 1) / T) for t = 1..T, capped at max_beta (the normalisation cancels)."""
+    f = np.asarray(alpha_bar(np.arange(num_steps + 1, dtype="float64") / num_steps), dtype="float64")
+    return np.clip(1.0 - f[1:] / f[:-1], 0.0, max_beta)
+
+
+def check_betas_from_signal(function, *, reveal: bool = True) -> bool:
+    """Exercise 1: ``function(alpha_bar, num_steps, max_beta)`` -> the T betas whose running product follows alpha_bar(t / T)."""
     from .. import diffusion
 
-    return [diffusion.make_schedule("linear", 1000).betas, diffusion.make_schedule("cosine", 50).betas,
-            np.array([0.1, 0.2, 0.3, 0.5])]
-
-
-def check_elbo_weights(function, *, reveal: bool = True) -> bool:
-    """Exercise 1: ``function(betas)`` -> the T weights lambda_t that the variational bound puts on ||eps - eps_theta||²."""
-    what = "Exercise 1 (the weights the simple loss drops)"
-    verdict = check_function(what, function, "(betas) -> weights")
+    what = "Exercise 1 (a schedule defined by its signal)"
+    verdict = check_function(what, function, "(alpha_bar, num_steps, max_beta) -> betas")
     if verdict is not None:
         return verdict
-    for betas in _weight_cases():
-        status, result = attempt(what, function, betas.copy())
+    for name, curve, num_steps, max_beta in _signal_curves():
+        status, result = attempt(what, function, curve, num_steps, max_beta)
         if status != "ok":
             return False
-        weights = as_float_array(what, result, betas.shape)
-        if weights is None:
+        betas = as_float_array(what, result, (num_steps,))  # T steps need the curve at the T + 1 points s = 0, 1/T, ..., 1
+        if betas is None:
             return False
-        expected = reference_elbo_weights(betas)
-        if np.allclose(weights, expected, rtol=1e-4, atol=0):
+        expected = reference_betas_from_signal(curve, num_steps, max_beta)
+        if np.allclose(betas, expected, rtol=1e-6, atol=1e-9):
             continue
-        alphas = 1.0 - betas
-        alpha_bars = np.cumprod(alphas)
-        alpha_bars_prev = np.concatenate([[1.0], alpha_bars[:-1]])
+        grid = np.arange(num_steps + 1, dtype="float64") / num_steps
+        f = curve(grid)
         with np.errstate(divide="ignore", invalid="ignore"):
-            posterior = betas * (1 - alpha_bars_prev) / (1 - alpha_bars)
             wrong = [
-                (2 * expected, "you left out the 1/2 of the Gaussian KL: (mu - mu_theta)² / (2 sigma²)."),
-                (betas**2 / (2 * alphas * (1 - alpha_bars)), "you did not divide by sigma_t² = beta_t."),
-                (betas / (2 * alpha_bars * (1 - alpha_bars)), "alpha_t (this step's 1 - beta_t) belongs in the denominator, "
-                                                              "not alpha_bar_t (the running product)."),
-                (betas / (2 * alphas * betas), "1 - alpha_bar_t (the running product), not 1 - alpha_t = beta_t."),
-                (betas / (2 * np.sqrt(alphas) * np.sqrt(1 - alpha_bars)), "the square roots in mu_theta are squared in the loss: "
-                                                                          "alpha_t (1 - alpha_bar_t), no square roots."),
-                (betas**2 / (2 * posterior * alphas * (1 - alpha_bars)), "the exercise fixes sigma_t² = beta_t (Ho et al.'s "
-                                                                         "choice), not the posterior variance."),
-                (np.ones_like(betas), "that is the SIMPLE loss's weighting (all ones); the bound's weights vary with t."),
+                (np.clip(1.0 - f[1:], 0.0, max_beta), "1 - alpha_bar_t is everything lost since the data; beta_t is what ONE step "
+                                                     "loses: 1 - alpha_bar_t / alpha_bar_(t-1)."),
+                (1.0 - f[1:] / f[:-1], f"cap each beta at max_beta: where the curve reaches 0 (here '{name}' at s = 1) the last "
+                                       "step would have beta = 1, and a step that destroys everything cannot be reversed."),
+                (np.clip(1.0 - f[:-1] / f[1:], 0.0, max_beta), "the ratio is upside down: alpha_bar_t / alpha_bar_(t-1), the later "
+                                                              "(smaller) value over the earlier one."),
+                (np.clip(1.0 - np.sqrt(f[1:] / f[:-1]), 0.0, max_beta), "alpha_bar is already the signal's VARIANCE share: no "
+                                                                       "square root."),
             ]
-        hint = next((message for wrong_weights, message in wrong if np.allclose(weights, wrong_weights, rtol=1e-4, equal_nan=True)),
-                    "lambda_t = beta_t² / (2 sigma_t² alpha_t (1 - alpha_bar_t)) with sigma_t² = beta_t and alpha_bar_t = prod of alpha_s for s <= t.")
-        first = int(np.argmax(~np.isclose(weights, expected, rtol=1e-4, atol=0)))
-        return report(False, f"{what}: for {len(betas)} betas, weight {first} is {weights[first]:.4g}, expected {expected[first]:.4g}: {hint}")
+        fallback = ("all but the last beta are right: check the cap at max_beta at the end of the schedule."
+                    if np.allclose(betas[:-1], expected[:-1], rtol=1e-6, atol=1e-9)
+                    else "beta_t = min(max_beta, 1 - alpha_bar(t / T) / alpha_bar((t - 1) / T)) for t = 1..T.")
+        hint = next((message for wrong_betas, message in wrong if wrong_betas.shape == betas.shape
+                     and np.allclose(betas, wrong_betas, rtol=1e-6, atol=1e-9, equal_nan=True)), fallback)
+        first = int(np.argmax(~np.isclose(betas, expected, rtol=1e-6, atol=1e-9)))
+        return report(False, f"{what}: for the curve '{name}' with T={num_steps}, beta {first + 1} is {betas[first]:.5g}, "
+                             f"expected {expected[first]:.5g}: {hint}")
     if not reveal:
         return report(True, f"{what}: correct ({HIDDEN})")
-    linear = reference_elbo_weights(_weight_cases()[0])
-    return report(True, f"{what}: correct. For the linear 1,000-step schedule the bound weights step 0 by {linear[0]:.3f} and the last "
-                        f"step by {linear[-1]:.4f}, {linear[0] / linear[-1]:.0f} times less: the simple loss (all weights 1) moves "
-                        "the training effort towards the noisy steps, where the model learns the shapes of the samples.")
+    ours = reference_betas_from_signal(_signal_curves()[0][1], 1000)
+    linear = diffusion.make_schedule("linear", 1000)
+    return report(True, f"{what}: correct, and equal to utils.diffusion.make_schedule('cosine', 1000): "
+                        f"{np.allclose(ours, diffusion.make_schedule('cosine', 1000).betas)}. The cosine schedule's betas start at "
+                        f"{ours[0]:.1e} and end capped at {ours[-1]:.3f}; the linear one's run from {linear.betas[0]:.1e} to "
+                        f"{linear.betas[-1]:.3f}. Any signal curve becomes a schedule this way: you choose how fast information "
+                        "disappears, and the betas follow.")
 
 
-# ----------------------------------------------------------------------------- Exercise 2: DDIM run backwards
+# ----------------------------------------------------------------------------- Exercise 2: signal-to-noise, and the codes' scale
 
 
-def reference_ddim_invert(x_prev, eps, t_prev, t, alpha_bars):
-    """One deterministic DDIM step UP the noise levels, from t_prev (-1 = clean data) to t > t_prev."""
+def reference_snr_crossing(alpha_bars, data_std: float = 1.0) -> int:
+    """The first index t with data_std² alpha_bar_t / (1 - alpha_bar_t) < 1; len(alpha_bars) if the SNR never drops below 1."""
     alpha_bars = np.asarray(alpha_bars, dtype="float64")
-    alpha_bar_prev = 1.0 if t_prev < 0 else alpha_bars[t_prev]
-    x0 = (np.asarray(x_prev, "float64") - math.sqrt(1 - alpha_bar_prev) * eps) / math.sqrt(alpha_bar_prev)
-    return math.sqrt(alpha_bars[t]) * x0 + math.sqrt(1 - alpha_bars[t]) * eps
+    with np.errstate(divide="ignore"):
+        snr = data_std**2 * alpha_bars / (1.0 - alpha_bars)
+    below = np.flatnonzero(snr < 1.0)
+    return int(below[0]) if below.size else len(alpha_bars)
 
 
-INVERT_CASES = [(-1, 0), (-1, 199), (0, 50), (49, 99), (150, 199), (198, 199)]
-
-
-def check_ddim_invert(function, *, reveal: bool = True) -> bool:
-    """Exercise 2: ``function(x_prev, eps, t_prev, t, alpha_bars)`` -> x_t, one deterministic DDIM step towards the noise."""
+def _snr_cases():
     from .. import diffusion
 
-    what = "Exercise 2 (DDIM run backwards)"
-    verdict = check_function(what, function, "(x_prev, eps, t_prev, t, alpha_bars) -> x_t")
+    linear, cosine = diffusion.make_schedule("linear", 1000), diffusion.make_schedule("cosine", 1000)
+    short = diffusion.make_schedule("linear", 100)
+    return [(linear.alpha_bars, 1.0), (cosine.alpha_bars, 1.0), (linear.alpha_bars, 4.0), (cosine.alpha_bars, 0.25),
+            (short.alpha_bars, 2.5), (np.array([0.99, 0.98, 0.97]), 1.0)]  # the last never drops below 1
+
+
+def check_snr_crossing(function, *, reveal: bool = True) -> bool:
+    """Exercise 2: ``function(alpha_bars, data_std)`` -> the first step index at which noise outweighs the data's signal."""
+    what = "Exercise 2 (signal-to-noise, and the codes' scale)"
+    verdict = check_function(what, function, "(alpha_bars, data_std) -> step index")
     if verdict is not None:
         return verdict
-    alpha_bars = diffusion.make_schedule("cosine", 200).alpha_bars
-    rng = np.random.default_rng(10)
-    for t_prev, t in INVERT_CASES:
-        x_prev, eps = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
-        status, result = attempt(what, function, x_prev.copy(), eps.copy(), t_prev, t, alpha_bars.copy())
+    for alpha_bars, data_std in _snr_cases():
+        status, result = attempt(what, function, alpha_bars.copy(), data_std)
         if status != "ok":
             return False
-        x_t = as_float_array(what, result, x_prev.shape)
-        if x_t is None:
+        step = as_number(what, result, whole=True, hint="Return one step index (an int).")
+        if step is None:
             return False
-        expected = reference_ddim_invert(x_prev, eps, t_prev, t, alpha_bars)
-        if np.allclose(x_t, expected, rtol=1e-5, atol=1e-6):
+        expected = reference_snr_crossing(alpha_bars, data_std)
+        if step == expected:
             continue
-        a_prev = 1.0 if t_prev < 0 else alpha_bars[t_prev]
-        a_t = alpha_bars[t]
-        x0 = (x_prev - math.sqrt(1 - a_prev) * eps) / math.sqrt(a_prev)
+        case = f"for T={len(alpha_bars)} and data_std={data_std:g}"
         wrong = [
-            (math.sqrt(a_prev) * ((x_prev - math.sqrt(1 - a_t) * eps) / math.sqrt(a_t)) + math.sqrt(1 - a_prev) * eps,
-             "that is the ordinary DDIM step, from t DOWN to t_prev; here x_prev is the less noisy input and you go UP to t."),
-            (a_t * x0 + (1 - a_t) * eps, "the coefficients are square roots: sqrt(alpha_bar_t) and sqrt(1 - alpha_bar_t)."),
-            (math.sqrt(a_t) * x_prev + math.sqrt(1 - a_t) * eps, "first recover x0_hat from x_prev (divide out sqrt(alpha_bar_prev) "
-                                                                 "after removing the noise), then re-noise it to level t."),
-            (math.sqrt(a_t) * x0, "the noise direction eps must be added back: + sqrt(1 - alpha_bar_t) * eps."),
+            (reference_snr_crossing(alpha_bars, 1.0), "the data's spread matters: its signal is data_std * sqrt(alpha_bar) against "
+                                                      "noise sqrt(1 - alpha_bar), so the SNR is data_std² alpha_bar / (1 - alpha_bar)."),
+            (reference_snr_crossing(alpha_bars, math.sqrt(data_std)), "square the standard deviation: SNR compares variances, "
+                                                                      "data_std² alpha_bar against 1 - alpha_bar."),
+            (expected + 1, "return the index t as q_sample uses it (0-based), not the step number t + 1."),
+            (expected - 1, "return the FIRST index where the SNR is already below 1, not the last one above it."),
         ]
-        if t_prev < 0:
-            wrong.append((math.sqrt(a_t) * ((x_prev - math.sqrt(1 - alpha_bars[-1]) * eps) / math.sqrt(alpha_bars[-1]))
-                          + math.sqrt(1 - a_t) * eps,
-                          "t_prev = -1 means the clean data: alpha_bar_prev = 1 there, not alpha_bars[-1] (the LAST step's)."))
-        hint = next((message for wrong_x, message in wrong if np.allclose(x_t, wrong_x, rtol=1e-5, atol=1e-6)),
-                    "x0_hat = (x_prev - sqrt(1 - alpha_bar_prev) eps) / sqrt(alpha_bar_prev), then sqrt(alpha_bar_t) x0_hat + "
-                    "sqrt(1 - alpha_bar_t) eps (alpha_bar_prev = 1 when t_prev = -1).")
-        return report(False, f"{what}: from t_prev={t_prev} to t={t} your x_t differs from the expected one: {hint}")
+        if expected == len(alpha_bars):
+            wrong.append((-1, "when the SNR never drops below 1, return len(alpha_bars) (the noise never wins within T steps)."))
+        hint = next((message for wrong_step, message in wrong if step == wrong_step),
+                    "the first t with data_std² alpha_bar_t / (1 - alpha_bar_t) < 1 (len(alpha_bars) if there is none).")
+        return report(False, f"{what}: {case} you returned {step}, expected {expected}: {hint}")
     if not reveal:
         return report(True, f"{what}: correct ({HIDDEN})")
-    return report(True, f"{what}: correct. Run with the model's noise prediction from t_prev = -1 up to the last step, it maps a "
-                        "data point to the noise that DDIM decodes back into it (up to the model's error): a deterministic encoder, "
-                        "used for image editing.")
+    from .. import diffusion
+
+    linear, cosine = diffusion.make_schedule("linear", 1000).alpha_bars, diffusion.make_schedule("cosine", 1000).alpha_bars
+    return report(True, f"{what}: correct. For unit-spread data the noise outweighs the signal from index "
+                        f"{reference_snr_crossing(linear)} (linear) or {reference_snr_crossing(cosine)} (cosine); for data 4 times "
+                        f"wider, from {reference_snr_crossing(linear, 4.0)} and {reference_snr_crossing(cosine, 4.0)}. Unstandardised "
+                        "codes shift the whole schedule: training and sampling spend their steps at the wrong noise levels.")
 
 
 # ----------------------------------------------------------------------------- Exercise 3: experiment, no time input
