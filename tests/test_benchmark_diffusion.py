@@ -74,8 +74,11 @@ def test_every_side_trains_and_samples_digit_shaped_images(name, nb, digits, mon
         side = bench.make_side(name, x_train, y_train, 0, nb)
     for _ in range(3 if name != "course_latent" else 6):  # the latent side finishes its autoencoder epoch first
         side.step()
-    images = side.sample(side.noise(4, 1))
-    assert images.shape == (4, 28, 28, 1) and images.min() >= 0.0 and images.max() <= 1.0 and np.all(np.isfinite(images))
+    for raw in (False, True):  # the averaged weights (the claim) and the raw network (what the average changes)
+        images = side.sample(side.noise(4, 1), raw=raw)
+        assert images.shape == (4, 28, 28, 1) and images.min() >= 0.0 and images.max() <= 1.0 and np.all(np.isfinite(images))
+    if name in ("keras_ddim", "dcgan"):  # three steps of a 0.999 average: the two samplers differ
+        assert not np.allclose(side.sample(side.noise(4, 1)), side.sample(side.noise(4, 1), raw=True))
 
 
 def test_latent_side_has_nothing_to_sample_until_its_autoencoder_is_trained(nb, digits):
@@ -91,16 +94,18 @@ def test_latent_side_has_nothing_to_sample_until_its_autoencoder_is_trained(nb, 
         bench.make_side("vae", x_train, y_train, 0, nb)
 
 
-def test_test_digits_are_scored_once_at_the_end(nb, digits, monkeypatch):
+@pytest.mark.parametrize("name", ["course_pixel", "dcgan"])  # without and with a weight average (scored raw on validation too)
+def test_test_digits_are_scored_once_at_the_end(name, nb, digits, monkeypatch):
     x_train, y_train = digits
     split = data.load_mnist5k(limit=128)
     validation, test = split.x_test[:8], split.x_test[8:16]
     references = []
     monkeypatch.setattr(bench, "fd_of", lambda images, reference: references.append(reference) or 1.0)
-    record = bench.run("course_pixel", x_train, y_train, validation, test, cpu_seconds=0.5, seed=0, nb=nb, num_samples=4, curve_samples=4)
+    record = bench.run(name, x_train, y_train, validation, test, cpu_seconds=0.5, seed=0, nb=nb, num_samples=4, curve_samples=4)
     assert len(record["curve"]) == bench.CURVE_POINTS and record["test_fd"] == 1.0
     assert references[-1] is test and all(reference is not test for reference in references[:-1])
     assert all(np.shares_memory(reference, validation) for reference in references[:-1])
+    assert (record["val_fd_raw_weights"] is None) == (name == "course_pixel")
 
 
 def _complete(scores: dict) -> dict:
