@@ -1,4 +1,4 @@
-"""Every exercise checker of notebooks 00-09: one table per checker.
+"""Every exercise checker of notebooks 00-10 and 14: one table per checker.
 
 For each checker the notebook's own solution (taken from its hidden cell tagged "solution", so this test
 cannot drift from the notebook) must pass, and every typical wrong answer in the checker's table must fail
@@ -25,10 +25,10 @@ import tensorflow as tf
 
 import utils
 from utils import metrics
-from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10
+from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb14
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10]
+MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb14]
 NOTEBOOKS = {module: next((ROOT / "notebooks").glob(f"{module.__name__[-2:]}_*.ipynb")) for module in MODULES}
 
 
@@ -916,6 +916,45 @@ TABLES |= {
     ],
 }
 
+# ----------------------------------------------------------------------------- notebook 14
+
+
+def _counts(labels, num_classes):
+    return np.bincount(labels, minlength=num_classes)
+
+
+def _codes(scale=1.0, shift=0.0):
+    return lambda count, latent_dim, rng: shift + scale * rng.standard_normal((count, latent_dim))
+
+
+TABLES |= {
+    nb14.check_digits_to_generate: [
+        ("negative counts", lambda labels, n: _counts(labels, n) - _counts(labels, n).max(), "negative"),
+        ("target size, not the difference", lambda labels, n: np.full(n, _counts(labels, n).max()), "target size"),
+        ("up to the mean", lambda labels, n: _counts(labels, n).mean() - _counts(labels, n), "not to the mean count"),
+        ("bincount without minlength", lambda labels, n: np.bincount(labels).max() - np.bincount(labels), "minlength"),
+        ("one number", lambda labels, n: int(_counts(labels, n).max() - _counts(labels, n).min()), "1-D array"),
+        ("one too many", lambda labels, n: _counts(labels, n).max() - _counts(labels, n) + 1, "largest count - its count"),
+    ],
+    nb14.check_seeds_needed: [
+        ("normal quantile", nb14._normal_seeds, "Student's t"),
+        ("spread / n", nb14._no_sqrt_seeds, "spread / sqrt(n)"),
+        ("n degrees of freedom", nb14._n_dof_seeds, "n - 1 degrees of freedom"),
+        ("one-sided quantile", nb14._one_sided_seeds, "97.5% quantile"),
+        ("always five", lambda spread, half_width, confidence=0.95: 5, "the smallest n >= 2"),
+        ("a fraction", lambda spread, half_width, confidence=0.95: 6.5, "whole number"),
+    ],
+    # wrong spreads are caught from the codes themselves, before any training
+    nb14.check_temperature_experiment: [
+        ("the usual spread", _codes(1.0), "usual spread"),
+        ("variance 0.5", _codes(np.sqrt(0.5)), "variance of 0.5"),
+        ("all zeros", _codes(0.0), "barely vary"),
+        ("shifted codes", _codes(0.5, shift=1.0), "centred at"),
+        ("a quarter of the spread", _codes(0.25), "half the prior's spread is 0.5"),
+        ("one code too few", lambda count, latent_dim, rng: 0.5 * rng.standard_normal((count - 1, latent_dim)), "expected an array of shape"),
+    ],
+}
+
 # ============================================================================ other right answers, which must pass too
 
 
@@ -962,6 +1001,10 @@ ALTERNATIVES = [
         x.astype("float32"), h, c, kernel.astype("float32"), recurrent_kernel.astype("float32"), bias.astype("float32"))]),
     (nb09.check_alibi_bias, lambda n, slope: np.where(np.tri(n, dtype=bool), -slope * np.subtract.outer(np.arange(n), np.arange(n)), -1e30)),
     (nb09.check_top_p, _top_p_searchsorted),
+    (nb14.check_digits_to_generate, lambda labels, n: [max(np.sum(labels == c) for c in range(n)) - np.sum(labels == c) for c in range(n)]),
+    (nb14.check_seeds_needed, lambda spread, half_width, confidence=0.95: next(
+        n for n in range(2, 10**6) if scipy.stats.t.interval(confidence, n - 1)[1] * spread / math.sqrt(n) <= half_width)),
+    (nb14.check_temperature_experiment, lambda count, latent_dim, rng: rng.normal(0.0, 0.5, (count, latent_dim))),  # trains (~10 s)
 ]
 
 CHECKERS = list(TABLES)
