@@ -9,7 +9,9 @@ functions, or return junk are reported without crashing the notebook.
 from __future__ import annotations
 
 import ast
+import collections
 import functools
+import heapq
 import inspect
 import json
 import math
@@ -25,10 +27,10 @@ import tensorflow as tf
 
 import utils
 from utils import metrics
-from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10
+from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb17
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10]
+MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb17]
 NOTEBOOKS = {module: next((ROOT / "notebooks").glob(f"{module.__name__[-2:]}_*.ipynb")) for module in MODULES}
 
 
@@ -65,6 +67,7 @@ CONTEXT = {
     nb08: lambda: notebook_definitions(nb08),  # window_experiment, CLIP_NORM
     nb09: lambda: notebook_definitions(nb09, classes=True),  # mask_experiment, MiniGPT and what it uses
     nb10: lambda: {"layers": keras.layers},  # the experiment's solution builds its model with layers
+    nb17: lambda: {"collections": collections, "physics": utils.levels.Physics()},  # the agent's search uses both
 }
 
 
@@ -923,6 +926,104 @@ TABLES |= {
     ],
 }
 
+def _jumps_search(*, lifo_walks=True, walk_cost=0, jump_cost=1, unplayable=None, exit_column=-1):
+    """Variants of the fewest-jumps search: 0-1 BFS (right) or a FIFO queue, other costs, other answers for unplayable."""
+    def search(level):
+        try:
+            start = utils.levels.start_position(level)
+        except ValueError:
+            return unplayable
+        last = level.shape[1] + exit_column
+        best = {start: 0}
+        queue = collections.deque([start])
+        while queue:
+            position = queue.popleft()
+            if position[1] == last:
+                return best[position]
+            for target, is_jump in utils.levels.moves(level, position):
+                cost = best[position] + (jump_cost if is_jump else walk_cost)
+                if lifo_walks and cost < best.get(target, np.inf):
+                    best[target] = cost
+                    queue.append(target) if cost > best[position] else queue.appendleft(target)
+                elif not lifo_walks and target not in best:
+                    best[target] = cost
+                    queue.append(target)
+        return unplayable
+    return search
+
+
+def _erosion(*, in_place=False, receive=True):
+    def step(height, talus, rate):
+        new = height if in_place else height.astype("float64").copy()
+        old = height.copy()
+        for axis in (0, 1):
+            difference = -np.diff(old, axis=axis)
+            flow = rate * np.sign(difference) * np.maximum(np.abs(difference) - talus, 0) / 4
+            upper, lower = [slice(None)] * 2, [slice(None)] * 2
+            upper[axis], lower[axis] = slice(None, -1), slice(1, None)
+            new[tuple(upper)] -= flow
+            if receive:
+                new[tuple(lower)] += flow
+        return new
+    return step
+
+
+def _erosion_variant(index):
+    return lambda height, talus, rate: nb17._variants(height, talus, rate)[index][0]
+
+
+def _tile_loss(**kwargs):
+    return lambda targets, logits, z_mean, z_log_var: nb17.reference_tile_loss(targets, logits, z_mean, z_log_var, **kwargs)
+
+
+def _dijkstra_jumps(level):
+    try:
+        start = utils.levels.start_position(level)
+    except ValueError:
+        return None
+    heap, best = [(0, start)], {start: 0}
+    while heap:
+        cost, position = heapq.heappop(heap)
+        if cost > best[position]:
+            continue
+        if position[1] == level.shape[1] - 1:
+            return cost
+        for target, is_jump in utils.levels.moves(level, position):
+            if cost + is_jump < best.get(target, np.inf):
+                best[target] = cost + is_jump
+                heapq.heappush(heap, (cost + is_jump, target))
+    return None
+
+
+TABLES |= {
+    nb17.check_fewest_jumps: [
+        ("fewest moves (plain BFS)", lambda level: nb17._fewest_moves(level), "fewest MOVES"),
+        ("FIFO queue, jumps counted on the first route", _jumps_search(lifo_walks=False), "FRONT of the deque"),
+        ("0 for an unplayable level", _jumps_search(unplayable=0), "cannot be finished"),
+        ("-1 for an unplayable level", _jumps_search(unplayable=-1), "cannot be finished"),
+        ("walks cost 1, jumps 0", _jumps_search(walk_cost=1, jump_cost=0), "count as free"),
+        ("exit one column early", _jumps_search(exit_column=-2), "cannot be finished"),
+    ],
+    nb17.check_erosion_step: [
+        ("np.roll wraps around", _erosion_variant(0), "wraps around its edges"),
+        ("whole difference moved", _erosion_variant(1), "EXCESS over the talus"),
+        ("not divided by 4", _erosion_variant(2), "divide the transfer by 4"),
+        ("rows only", _erosion_variant(3), "both axes"),
+        ("columns only", _erosion_variant(4), "both axes"),
+        ("input changed in place", _erosion(in_place=True), "in place"),
+        ("material lost", _erosion(receive=False), "mass is conserved"),
+    ],
+    # wrong losses are caught on a fixed batch, before any training
+    nb17.check_kl_experiment: [
+        ("KL kept", _tile_loss(), "full loss"),
+        ("reconstruction dropped", lambda targets, logits, z_mean, z_log_var: nb17.reference_tile_loss(targets, logits, z_mean, z_log_var)
+         - nb17.reference_tile_loss(targets, logits, z_mean, z_log_var, kl_weight=0.0), "other way round"),
+        ("summed over the batch", lambda *args: 4 * nb17.reference_tile_loss(*args, kl_weight=0.0), "summed over the batch"),
+        ("averaged over the tiles", lambda *args: nb17.reference_tile_loss(*args, kl_weight=0.0) / (12 * 32), "averaged over the tiles"),
+        ("half the KL", _tile_loss(kl_weight=0.5), "no KL"),
+    ],
+}
+
 # ============================================================================ other right answers, which must pass too
 
 
@@ -969,6 +1070,8 @@ ALTERNATIVES = [
         x.astype("float32"), h, c, kernel.astype("float32"), recurrent_kernel.astype("float32"), bias.astype("float32"))]),
     (nb09.check_alibi_bias, lambda n, slope: np.where(np.tri(n, dtype=bool), -slope * np.subtract.outer(np.arange(n), np.arange(n)), -1e30)),
     (nb09.check_top_p, _top_p_searchsorted),
+    (nb17.check_fewest_jumps, _dijkstra_jumps),
+    (nb17.check_erosion_step, lambda height, talus, rate: utils.levels.thermal_erosion_step(height, talus=talus, rate=rate)),
 ]
 
 CHECKERS = list(TABLES)
