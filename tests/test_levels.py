@@ -272,3 +272,41 @@ def test_terrain_bad_arguments():
         levels.slopes(np.zeros((4, 4)))
     with pytest.raises(TypeError, match="physics"):
         levels.play(level("--", "XX"), physics=(4, 4))
+
+
+# ----------------------------------------------------------------------------- every other argument check
+
+
+FLAT = np.zeros((3, 4), dtype=np.int8)
+FLAT[-1] = levels.GROUND
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: levels.check_level(np.zeros((1, 5))), ValueError, "at least 2 x 2"),
+    (lambda: levels.check_level(np.full((3, 3), 0.5)), TypeError, "integer tile ids"),
+    (lambda: levels.check_level(None), TypeError, "must be an array"),
+    (lambda: levels.check_levels(np.full((1, 3, 3), -1)), ValueError, "unknown tile ids"),
+    (lambda: levels.ColumnVocab.fit(FLAT[None]).encode(np.zeros((1, 5, 4), dtype=int)), ValueError, "tiles high"),
+    (lambda: levels.ColumnVocab.fit(FLAT[None]).encode(FLAT[None], unknown="skip"), ValueError, "unknown"),
+    (lambda: levels.ColumnVocab.fit(FLAT[None]).decode(np.zeros((1, 4))), TypeError, "integers"),
+    (lambda: levels.ColumnVocab(np.full((2, 3), 7)), ValueError, "tile ids"),
+    (lambda: levels.tile_images(2), ValueError, "size"),
+    (lambda: levels.render_level(FLAT, tile_size=0), ValueError, "size"),
+    (lambda: levels.generate_levels(3, seed=-1), ValueError, "seed"),
+    (lambda: levels.generate_level(np.random.default_rng(0), width=5), ValueError, "width"),
+    (lambda: levels.novelty(FLAT[None], FLAT[None], min_distance=2), ValueError, "min_distance"),
+    (lambda: levels.diversity(FLAT[None]), ValueError, "at least 2 levels"),
+    (lambda: levels.nearest_levels(FLAT[None], FLAT[None], batch_size=0), ValueError, "batch_size"),
+    (lambda: levels.pattern_histogram(FLAT[None], size=0), ValueError, "size"),
+    (lambda: levels.fractal_heightmap(0), TypeError, "numpy.random.Generator"),
+    (lambda: levels.fractal_heightmap(np.random.default_rng(0), persistence=1.5), ValueError, "persistence"),
+    (lambda: levels.fractal_heightmap(np.random.default_rng(0), size=2), ValueError, "size"),
+    (lambda: levels.erode(np.zeros((4, 4)), iterations=-1), ValueError, "iterations"),
+    (lambda: levels.generate_terrains(0, seed=0), ValueError, "num_terrains"),
+    (lambda: levels.play(FLAT, physics=levels.Physics(jump_height=-1)), ValueError, "jump_height"),
+    (lambda: levels.moves(FLAT, (1, 0), physics="fast"), TypeError, "physics"),
+    (lambda: levels.slope_distance(np.zeros((2, 4, 4)), np.zeros((4, 4))), ValueError, "dimensions"),
+])
+def test_bad_arguments_raise_clear_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
