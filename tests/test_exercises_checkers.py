@@ -1,4 +1,4 @@
-"""Every exercise checker of notebooks 00-10 and 14: one table per checker.
+"""Every exercise checker of notebooks 00-09: one table per checker.
 
 For each checker the notebook's own solution (taken from its hidden cell tagged "solution", so this test
 cannot drift from the notebook) must pass, and every typical wrong answer in the checker's table must fail
@@ -9,7 +9,9 @@ functions, or return junk are reported without crashing the notebook.
 from __future__ import annotations
 
 import ast
+import collections
 import functools
+import heapq
 import inspect
 import json
 import math
@@ -25,10 +27,10 @@ import tensorflow as tf
 
 import utils
 from utils import metrics
-from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb14
+from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb14, nb17
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb14]
+MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb14, nb17]
 NOTEBOOKS = {module: next((ROOT / "notebooks").glob(f"{module.__name__[-2:]}_*.ipynb")) for module in MODULES}
 
 
@@ -65,6 +67,7 @@ CONTEXT = {
     nb08: lambda: notebook_definitions(nb08),  # window_experiment, CLIP_NORM
     nb09: lambda: notebook_definitions(nb09, classes=True),  # mask_experiment, MiniGPT and what it uses
     nb10: lambda: {"layers": keras.layers},  # the experiment's solution builds its model with layers
+    nb17: lambda: {"collections": collections, "physics": utils.levels.Physics()},  # the agent's search uses both
 }
 
 
@@ -851,24 +854,30 @@ TABLES |= {
 # ----------------------------------------------------------------------------- notebook 10
 
 
-def _betas(ratio="step", cap=True, points="T+1", root=False):
-    def betas(alpha_bar, num_steps, max_beta):
-        grid = np.arange(num_steps + 1 if points == "T+1" else num_steps, dtype="float64") / num_steps
-        f = alpha_bar(grid)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lost = {"step": 1 - f[1:] / f[:-1], "total": 1 - f[1:], "inverted": 1 - f[:-1] / f[1:]}[ratio]
-            if root:
-                lost = 1 - np.sqrt(f[1:] / f[:-1])
-        return np.clip(lost, 0.0, max_beta) if cap else lost
-    return betas
+def _weights(alpha="step", sigma2="beta", half=True, square_roots=False):
+    def weights(betas):
+        alphas = 1.0 - betas
+        alpha_bars = np.cumprod(alphas)
+        denominator = alpha_bars if alpha == "running" else alphas
+        variance = betas * np.concatenate([[0.0], 1 - alpha_bars[:-1]]) / (1 - alpha_bars) if sigma2 == "posterior" else betas
+        if square_roots:
+            return betas / (2 * np.sqrt(alphas) * np.sqrt(1 - alpha_bars))
+        with np.errstate(divide="ignore"):
+            return betas**2 / ((2 if half else 1) * variance * denominator * (1 - alpha_bars))
+    return weights
 
 
-def _crossing(std_power=2, offset=0, never=None):
-    def crossing(alpha_bars, data_std):
-        snr = data_std**std_power * alpha_bars / (1 - alpha_bars)
-        below = np.flatnonzero(snr < 1)
-        return int(below[0]) + offset if below.size else (len(alpha_bars) if never is None else never)
-    return crossing
+def _invert(direction="up", roots=True, recover=True, add_eps=True, clean_end=1.0):
+    def invert(x_prev, eps, t_prev, t, alpha_bars):
+        a_prev = clean_end if t_prev < 0 and clean_end is not None else alpha_bars[t_prev]
+        a_t = alpha_bars[t]
+        if direction == "down":  # the ordinary step from t to t_prev
+            return np.sqrt(a_prev) * (x_prev - np.sqrt(1 - a_t) * eps) / np.sqrt(a_t) + np.sqrt(1 - a_prev) * eps
+        x0 = (x_prev - np.sqrt(1 - a_prev) * eps) / np.sqrt(a_prev) if recover else x_prev
+        if not roots:
+            return a_t * x0 + (1 - a_t) * eps
+        return np.sqrt(a_t) * x0 + (np.sqrt(1 - a_t) * eps if add_eps else 0)
+    return invert
 
 
 def _zeros_denoiser():
@@ -889,22 +898,23 @@ def _three_outputs_denoiser():
 
 
 TABLES |= {
-    nb10.check_betas_from_signal: [
-        ("1 - alpha_bar_t, not a ratio", _betas(ratio="total"), "what ONE step loses"),
-        ("no cap", _betas(cap=False), "cap each beta at max_beta"),
-        ("ratio upside down", _betas(ratio="inverted"), "upside down"),
-        ("T points on [0, 1], not T + 1", _betas(points="T"), "expected shape"),
-        ("square root", _betas(root=True), "no square root"),
-        ("one beta too few", lambda f, T, m: _betas()(f, T, m)[1:], "expected shape"),
-        ("the cosine schedule whatever the curve", lambda f, T, m: utils.diffusion.make_schedule("cosine", T).betas, "beta"),
+    nb10.check_elbo_weights: [
+        ("no 1/2", lambda betas: 2 * _weights()(betas), "1/2 of the Gaussian KL"),
+        ("sigma² not divided", lambda betas: betas**2 / (2 * (1 - betas) * (1 - np.cumprod(1 - betas))), "divide by sigma_t²"),
+        ("alpha_bar for alpha", _weights(alpha="running"), "not alpha_bar_t"),
+        ("1 - alpha for 1 - alpha_bar", lambda betas: betas / (2 * (1 - betas) * betas), "1 - alpha_bar_t (the running product)"),
+        ("square roots kept", _weights(square_roots=True), "no square roots"),
+        ("posterior variance", _weights(sigma2="posterior"), "not the posterior variance"),
+        ("all ones", lambda betas: np.ones_like(betas), "SIMPLE loss"),
+        ("one weight too few", lambda betas: _weights()(betas)[1:], "expected shape"),
     ],
-    nb10.check_snr_crossing: [
-        ("data_std ignored", lambda alpha_bars, data_std: _crossing()(alpha_bars, 1.0), "the data's spread matters"),
-        ("data_std not squared", _crossing(std_power=1), "square the standard deviation"),
-        ("step number, not index", _crossing(offset=1), "0-based"),
-        ("last index above 1", _crossing(offset=-1), "FIRST index"),
-        ("-1 when never", _crossing(never=-1), "never drops below 1"),
-        ("an array of SNRs", lambda alpha_bars, data_std: data_std**2 * alpha_bars / (1 - alpha_bars), "one number"),
+    nb10.check_ddim_invert: [
+        ("ordinary step, downwards", _invert(direction="down"), "ordinary DDIM step"),
+        ("no square roots", _invert(roots=False), "square roots"),
+        ("x0 not recovered", _invert(recover=False), "first recover x0_hat"),
+        ("noise not added back", _invert(add_eps=False), "must be added back"),
+        ("alpha_bars[-1] for the clean data", _invert(clean_end=None), "t_prev = -1 means the clean data"),
+        ("a scalar", lambda x_prev, eps, t_prev, t, alpha_bars: float(np.mean(x_prev)), "expected shape"),
     ],
     # the learner builds a model; answers that still read t or do not fit the inputs are caught before any training
     nb10.check_time_experiment: [
@@ -952,6 +962,105 @@ TABLES |= {
         ("shifted codes", _codes(0.5, shift=1.0), "centred at"),
         ("a quarter of the spread", _codes(0.25), "half the prior's spread is 0.5"),
         ("one code too few", lambda count, latent_dim, rng: 0.5 * rng.standard_normal((count - 1, latent_dim)), "expected an array of shape"),
+    ],
+}
+
+
+def _jumps_search(*, lifo_walks=True, walk_cost=0, jump_cost=1, unplayable=None, exit_column=-1):
+    """Variants of the fewest-jumps search: 0-1 BFS (right) or a FIFO queue, other costs, other answers for unplayable."""
+    def search(level):
+        try:
+            start = utils.levels.start_position(level)
+        except ValueError:
+            return unplayable
+        last = level.shape[1] + exit_column
+        best = {start: 0}
+        queue = collections.deque([start])
+        while queue:
+            position = queue.popleft()
+            if position[1] == last:
+                return best[position]
+            for target, is_jump in utils.levels.moves(level, position):
+                cost = best[position] + (jump_cost if is_jump else walk_cost)
+                if lifo_walks and cost < best.get(target, np.inf):
+                    best[target] = cost
+                    queue.append(target) if cost > best[position] else queue.appendleft(target)
+                elif not lifo_walks and target not in best:
+                    best[target] = cost
+                    queue.append(target)
+        return unplayable
+    return search
+
+
+def _erosion(*, in_place=False, receive=True):
+    def step(height, talus, rate):
+        new = height if in_place else height.astype("float64").copy()
+        old = height.copy()
+        for axis in (0, 1):
+            difference = -np.diff(old, axis=axis)
+            flow = rate * np.sign(difference) * np.maximum(np.abs(difference) - talus, 0) / 4
+            upper, lower = [slice(None)] * 2, [slice(None)] * 2
+            upper[axis], lower[axis] = slice(None, -1), slice(1, None)
+            new[tuple(upper)] -= flow
+            if receive:
+                new[tuple(lower)] += flow
+        return new
+    return step
+
+
+def _erosion_variant(index):
+    return lambda height, talus, rate: nb17._variants(height, talus, rate)[index][0]
+
+
+def _tile_loss(**kwargs):
+    return lambda targets, logits, z_mean, z_log_var: nb17.reference_tile_loss(targets, logits, z_mean, z_log_var, **kwargs)
+
+
+def _dijkstra_jumps(level):
+    try:
+        start = utils.levels.start_position(level)
+    except ValueError:
+        return None
+    heap, best = [(0, start)], {start: 0}
+    while heap:
+        cost, position = heapq.heappop(heap)
+        if cost > best[position]:
+            continue
+        if position[1] == level.shape[1] - 1:
+            return cost
+        for target, is_jump in utils.levels.moves(level, position):
+            if cost + is_jump < best.get(target, np.inf):
+                best[target] = cost + is_jump
+                heapq.heappush(heap, (cost + is_jump, target))
+    return None
+
+
+TABLES |= {
+    nb17.check_fewest_jumps: [
+        ("fewest moves (plain BFS)", lambda level: nb17._fewest_moves(level), "fewest MOVES"),
+        ("FIFO queue, jumps counted on the first route", _jumps_search(lifo_walks=False), "FRONT of the deque"),
+        ("0 for an unplayable level", _jumps_search(unplayable=0), "cannot be finished"),
+        ("-1 for an unplayable level", _jumps_search(unplayable=-1), "cannot be finished"),
+        ("walks cost 1, jumps 0", _jumps_search(walk_cost=1, jump_cost=0), "count as free"),
+        ("exit one column early", _jumps_search(exit_column=-2), "cannot be finished"),
+    ],
+    nb17.check_erosion_step: [
+        ("np.roll wraps around", _erosion_variant(0), "wraps around its edges"),
+        ("whole difference moved", _erosion_variant(1), "EXCESS over the talus"),
+        ("not divided by 4", _erosion_variant(2), "divide the transfer by 4"),
+        ("rows only", _erosion_variant(3), "both axes"),
+        ("columns only", _erosion_variant(4), "both axes"),
+        ("input changed in place", _erosion(in_place=True), "in place"),
+        ("material lost", _erosion(receive=False), "mass is conserved"),
+    ],
+    # wrong losses are caught on a fixed batch, before any training
+    nb17.check_kl_experiment: [
+        ("KL kept", _tile_loss(), "full loss"),
+        ("reconstruction dropped", lambda targets, logits, z_mean, z_log_var: nb17.reference_tile_loss(targets, logits, z_mean, z_log_var)
+         - nb17.reference_tile_loss(targets, logits, z_mean, z_log_var, kl_weight=0.0), "other way round"),
+        ("summed over the batch", lambda *args: 4 * nb17.reference_tile_loss(*args, kl_weight=0.0), "summed over the batch"),
+        ("averaged over the tiles", lambda *args: nb17.reference_tile_loss(*args, kl_weight=0.0) / (12 * 32), "averaged over the tiles"),
+        ("half the KL", _tile_loss(kl_weight=0.5), "no KL"),
     ],
 }
 
@@ -1005,6 +1114,8 @@ ALTERNATIVES = [
     (nb14.check_seeds_needed, lambda spread, half_width, confidence=0.95: next(
         n for n in range(2, 10**6) if scipy.stats.t.interval(confidence, n - 1)[1] * spread / math.sqrt(n) <= half_width)),
     (nb14.check_temperature_experiment, lambda count, latent_dim, rng: rng.normal(0.0, 0.5, (count, latent_dim))),  # trains (~10 s)
+    (nb17.check_fewest_jumps, _dijkstra_jumps),
+    (nb17.check_erosion_step, lambda height, talus, rate: utils.levels.thermal_erosion_step(height, talus=talus, rate=rate)),
 ]
 
 CHECKERS = list(TABLES)
