@@ -854,30 +854,24 @@ TABLES |= {
 # ----------------------------------------------------------------------------- notebook 10
 
 
-def _weights(alpha="step", sigma2="beta", half=True, square_roots=False):
-    def weights(betas):
-        alphas = 1.0 - betas
-        alpha_bars = np.cumprod(alphas)
-        denominator = alpha_bars if alpha == "running" else alphas
-        variance = betas * np.concatenate([[0.0], 1 - alpha_bars[:-1]]) / (1 - alpha_bars) if sigma2 == "posterior" else betas
-        if square_roots:
-            return betas / (2 * np.sqrt(alphas) * np.sqrt(1 - alpha_bars))
-        with np.errstate(divide="ignore"):
-            return betas**2 / ((2 if half else 1) * variance * denominator * (1 - alpha_bars))
-    return weights
+def _betas(ratio="step", cap=True, points="T+1", root=False):
+    def betas(alpha_bar, num_steps, max_beta):
+        grid = np.arange(num_steps + 1 if points == "T+1" else num_steps, dtype="float64") / num_steps
+        f = alpha_bar(grid)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lost = {"step": 1 - f[1:] / f[:-1], "total": 1 - f[1:], "inverted": 1 - f[:-1] / f[1:]}[ratio]
+            if root:
+                lost = 1 - np.sqrt(f[1:] / f[:-1])
+        return np.clip(lost, 0.0, max_beta) if cap else lost
+    return betas
 
 
-def _invert(direction="up", roots=True, recover=True, add_eps=True, clean_end=1.0):
-    def invert(x_prev, eps, t_prev, t, alpha_bars):
-        a_prev = clean_end if t_prev < 0 and clean_end is not None else alpha_bars[t_prev]
-        a_t = alpha_bars[t]
-        if direction == "down":  # the ordinary step from t to t_prev
-            return np.sqrt(a_prev) * (x_prev - np.sqrt(1 - a_t) * eps) / np.sqrt(a_t) + np.sqrt(1 - a_prev) * eps
-        x0 = (x_prev - np.sqrt(1 - a_prev) * eps) / np.sqrt(a_prev) if recover else x_prev
-        if not roots:
-            return a_t * x0 + (1 - a_t) * eps
-        return np.sqrt(a_t) * x0 + (np.sqrt(1 - a_t) * eps if add_eps else 0)
-    return invert
+def _crossing(std_power=2, offset=0, never=None):
+    def crossing(alpha_bars, data_std):
+        snr = data_std**std_power * alpha_bars / (1 - alpha_bars)
+        below = np.flatnonzero(snr < 1)
+        return int(below[0]) + offset if below.size else (len(alpha_bars) if never is None else never)
+    return crossing
 
 
 def _zeros_denoiser():
@@ -898,23 +892,22 @@ def _three_outputs_denoiser():
 
 
 TABLES |= {
-    nb10.check_elbo_weights: [
-        ("no 1/2", lambda betas: 2 * _weights()(betas), "1/2 of the Gaussian KL"),
-        ("sigma² not divided", lambda betas: betas**2 / (2 * (1 - betas) * (1 - np.cumprod(1 - betas))), "divide by sigma_t²"),
-        ("alpha_bar for alpha", _weights(alpha="running"), "not alpha_bar_t"),
-        ("1 - alpha for 1 - alpha_bar", lambda betas: betas / (2 * (1 - betas) * betas), "1 - alpha_bar_t (the running product)"),
-        ("square roots kept", _weights(square_roots=True), "no square roots"),
-        ("posterior variance", _weights(sigma2="posterior"), "not the posterior variance"),
-        ("all ones", lambda betas: np.ones_like(betas), "SIMPLE loss"),
-        ("one weight too few", lambda betas: _weights()(betas)[1:], "expected shape"),
+    nb10.check_betas_from_signal: [
+        ("1 - alpha_bar_t, not a ratio", _betas(ratio="total"), "what ONE step loses"),
+        ("no cap", _betas(cap=False), "cap each beta at max_beta"),
+        ("ratio upside down", _betas(ratio="inverted"), "upside down"),
+        ("T points on [0, 1], not T + 1", _betas(points="T"), "expected shape"),
+        ("square root", _betas(root=True), "no square root"),
+        ("one beta too few", lambda f, T, m: _betas()(f, T, m)[1:], "expected shape"),
+        ("the cosine schedule whatever the curve", lambda f, T, m: utils.diffusion.make_schedule("cosine", T).betas, "beta"),
     ],
-    nb10.check_ddim_invert: [
-        ("ordinary step, downwards", _invert(direction="down"), "ordinary DDIM step"),
-        ("no square roots", _invert(roots=False), "square roots"),
-        ("x0 not recovered", _invert(recover=False), "first recover x0_hat"),
-        ("noise not added back", _invert(add_eps=False), "must be added back"),
-        ("alpha_bars[-1] for the clean data", _invert(clean_end=None), "t_prev = -1 means the clean data"),
-        ("a scalar", lambda x_prev, eps, t_prev, t, alpha_bars: float(np.mean(x_prev)), "expected shape"),
+    nb10.check_snr_crossing: [
+        ("data_std ignored", lambda alpha_bars, data_std: _crossing()(alpha_bars, 1.0), "the data's spread matters"),
+        ("data_std not squared", _crossing(std_power=1), "square the standard deviation"),
+        ("step number, not index", _crossing(offset=1), "0-based"),
+        ("last index above 1", _crossing(offset=-1), "FIRST index"),
+        ("-1 when never", _crossing(never=-1), "never drops below 1"),
+        ("an array of SNRs", lambda alpha_bars, data_std: data_std**2 * alpha_bars / (1 - alpha_bars), "one number"),
     ],
     # the learner builds a model; answers that still read t or do not fit the inputs are caught before any training
     nb10.check_time_experiment: [
