@@ -27,10 +27,10 @@ import tensorflow as tf
 
 import utils
 from utils import metrics
-from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb14, nb17
+from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb14, nb16, nb17
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb14, nb17]
+MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb14, nb16, nb17]
 NOTEBOOKS = {module: next((ROOT / "notebooks").glob(f"{module.__name__[-2:]}_*.ipynb")) for module in MODULES}
 
 
@@ -67,8 +67,16 @@ CONTEXT = {
     nb08: lambda: notebook_definitions(nb08),  # window_experiment, CLIP_NORM
     nb09: lambda: notebook_definitions(nb09, classes=True),  # mask_experiment, MiniGPT and what it uses
     nb10: lambda: {"layers": keras.layers},  # the experiment's solution builds its model with layers
+    nb16: lambda: _nb16_context(),  # Chem (RDKit) and selfies, imported by the notebook
     nb17: lambda: {"collections": collections, "physics": utils.levels.Physics()},  # the agent's search uses both
 }
+
+
+def _nb16_context() -> dict[str, object]:
+    import selfies
+    from rdkit import Chem
+
+    return {"Chem": Chem, "selfies": selfies}
 
 
 def _nb05_context() -> dict[str, object]:
@@ -1057,6 +1065,97 @@ TABLES |= {
     ],
 }
 
+# ----------------------------------------------------------------------------- notebook 16
+
+
+def _novelty(*, canonical=True, distinct=True, drop_invalid=True, skip_empty=True, per_sample=False, known=False):
+    from rdkit import Chem
+
+    def fraction(generated, training):
+        kept = []
+        for smiles in generated:
+            molecule = Chem.MolFromSmiles(smiles)
+            if molecule is None or (skip_empty and molecule.GetNumAtoms() == 0):
+                if not drop_invalid:
+                    kept.append(smiles)
+                continue
+            kept.append(Chem.MolToSmiles(molecule) if canonical else smiles)
+        pool = set(kept) if distinct else kept
+        hits = [s for s in pool if (s in training) == known]
+        total = len(generated) if per_sample else len(pool)
+        return len(hits) / total if total else 0.0
+
+    return fraction
+
+
+def _diversity(*, similarity="tanimoto", diagonal=True, empty=1.0, power=1):
+    def intdiv(bits):
+        bits = np.asarray(bits, dtype="float64")
+        both = bits @ bits.T
+        counts = bits.sum(axis=1)
+        sums = counts[:, None] + counts[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if similarity == "tanimoto":
+                values = np.where(sums - both > 0, both / (sums - both), empty)
+            elif similarity == "dice":
+                values = np.where(sums > 0, 2 * both / sums, empty)
+            else:  # the union without subtracting the intersection
+                values = np.where(sums > 0, both / sums, empty)
+        if not diagonal:
+            values = values[~np.eye(len(bits), dtype=bool)]
+        return float(1.0 - np.mean(values**power) ** (1 / power))
+
+    return intdiv
+
+
+def _selfies_chars(smiles):
+    import selfies
+
+    return list(selfies.encoder(smiles))
+
+
+def _selfies_join(tokens):
+    import selfies
+
+    return selfies.decoder("".join(tokens))
+
+
+def _selfies_symbols(smiles):
+    import selfies
+
+    return list(selfies.split_selfies(selfies.encoder(smiles)))
+
+
+TABLES |= {
+    nb16.check_novelty: [
+        ("strings, not molecules", _novelty(canonical=False), "canonicalise"),
+        ("repeats counted", _novelty(distinct=False), "DISTINCT"),
+        ("invalid strings kept", _novelty(drop_invalid=False), "invalid strings are not molecules"),
+        ("empty string counted", _novelty(skip_empty=False), "EMPTY molecule"),
+        ("divided by all samples", _novelty(per_sample=True), "not by the number of samples"),
+        ("share of known molecules", _novelty(known=True), "share of KNOWN"),
+    ],
+    nb16.check_internal_diversity: [
+        ("diagonal left out", _diversity(diagonal=False), "ALL N² ordered pairs"),
+        ("mean similarity", lambda bits: 1.0 - _diversity()(bits), "1 minus it"),
+        ("Dice similarity", _diversity(similarity="dice"), "Dice"),
+        ("union not corrected", _diversity(similarity="sum"), "subtract the intersection"),
+        ("empty pairs as 0", _diversity(empty=0.0), "count their Tanimoto similarity as 1"),
+        ("IntDiv_2", _diversity(power=2), "IntDiv_2"),
+    ],
+}
+
+# the experiment takes two functions: its table holds (encode, decode) pairs, checked by test_nb16_experiment_* below
+NB16_EXPERIMENT_WRONG = [
+    ("SMILES tokens (no change)", (nb16.reference_smiles_tokens, nb16.reference_join_smiles), "still spell SMILES"),
+    ("SELFIES split into characters", (_selfies_chars, _selfies_join), "single characters"),
+    ("decode returns the SELFIES string", (_selfies_symbols, lambda tokens: "".join(tokens)), "not the same molecule"),
+    ("whole SELFIES string as one token", (lambda smiles: [__import__("selfies").encoder(smiles)], _selfies_join), "returns 1 token"),
+    ("encode returns a string", (lambda smiles: __import__("selfies").encoder(smiles), _selfies_join), "list of token strings"),
+    ("decode drops the last symbol", (_selfies_symbols, lambda tokens: _selfies_join(tokens[:-1])), "not the same molecule"),
+]
+
+
 # ============================================================================ other right answers, which must pass too
 
 
@@ -1114,6 +1213,7 @@ ALTERNATIVES = [
 CHECKERS = list(TABLES)
 VALUE_CHECKERS = {nb04.check_label_information, nb07.check_penalty_experiment,
                   nb08.check_window_experiment, nb09.check_mask_experiment}
+TWO_FUNCTION_CHECKERS = {nb16.check_representation_experiment}  # (encode, decode): tested below
 FUNCTION_CHECKERS = [checker for checker in CHECKERS if checker not in VALUE_CHECKERS]
 WRONG = [(checker, answer, phrase) for checker, rows in TABLES.items() for _, answer, phrase in rows]
 WRONG_IDS = [f"{checker.__module__[-4:]}.{checker.__name__[6:]}: {mistake}" for checker, rows in TABLES.items() for mistake, _, _ in rows]
@@ -1126,7 +1226,7 @@ def test_every_checker_has_a_table_and_a_notebook_solution():
     for module in MODULES:
         checkers = {name for name, value in inspect.getmembers(module, inspect.isfunction)
                     if name.startswith("check_") and value.__module__ == module.__name__}
-        tabled = {checker.__name__ for checker in CHECKERS if checker.__module__ == module.__name__}
+        tabled = {checker.__name__ for checker in [*CHECKERS, *TWO_FUNCTION_CHECKERS] if checker.__module__ == module.__name__}
         assert checkers == tabled, f"{module.__name__}: checkers without a table: {checkers - tabled}"
         assert set(notebook_solutions(module)) == checkers, f"{NOTEBOOKS[module].name}: solution cells vs checkers"
     for checker, rows in TABLES.items():
@@ -1232,3 +1332,68 @@ def test_references_on_known_values():
     covariance = centred.T @ centred / len(points)
     assert train == heldout == pytest.approx(-0.5 * (2 + np.linalg.slogdet(covariance)[1] + 2 * np.log(2 * np.pi)))
     assert nb00.reference_kde_log_density(np.zeros((1, 2)), np.zeros((1, 2)), 1.0) == pytest.approx(-np.log(2 * np.pi))
+
+
+# ============================================================================ notebook 16's experiment: two functions
+
+
+def _nb16_experiment_solution():
+    """(encode, decode) from the notebook's solution cell, run up to its assert."""
+    cells = json.loads(NOTEBOOKS[nb16].read_text(encoding="utf-8"))["cells"]
+    for cell in cells:
+        source = "".join(cell["source"])
+        if "solution" in cell.get("metadata", {}).get("tags", []) and "check_representation_experiment" in source:
+            tree = ast.parse(source)
+            index = next(i for i, statement in enumerate(tree.body) if isinstance(statement, ast.Assert))
+            namespace = {"np": np, "ex": nb16, **_nb16_context()}
+            exec(compile(ast.Module(tree.body[:index], []), str(NOTEBOOKS[nb16]), "exec"), namespace)  # noqa: S102
+            call = tree.body[index].test
+            return tuple(eval(compile(ast.Expression(arg), "solution", "eval"), namespace) for arg in call.args[:2])  # noqa: S307
+    raise AssertionError("notebook 16 has no solution cell for the experiment")
+
+
+def test_nb16_experiment_solution_passes(capsys):
+    encode, decode = _nb16_experiment_solution()
+    assert nb16.check_representation_experiment(encode, decode) is True
+    out = capsys.readouterr().out
+    assert "✅" in out and "❌" not in out, out
+
+
+@pytest.mark.parametrize(("answer", "phrase"), [(answer, phrase) for _, answer, phrase in NB16_EXPERIMENT_WRONG],
+                         ids=[mistake for mistake, _, _ in NB16_EXPERIMENT_WRONG])
+def test_nb16_experiment_wrong_answer_fails(answer, phrase, capsys):
+    assert nb16.check_representation_experiment(*answer) is False
+    out = capsys.readouterr().out
+    assert "❌" in out and "✅" not in out, out
+    assert phrase in out, f"expected {phrase!r} in: {out}"
+
+
+def test_nb16_experiment_blank_raising_and_junk(capsys):
+    encode, decode = _nb16_experiment_solution()
+    for blank in (None, ..., lambda smiles: None):
+        assert nb16.check_representation_experiment(blank, decode) is False
+        out = capsys.readouterr().out
+        assert "not attempted" in out and "❌" not in out, out
+    assert nb16.check_representation_experiment(encode, None) is False
+    assert "not attempted" in capsys.readouterr().out
+
+    def broken(*args):
+        raise ZeroDivisionError("oops")
+
+    assert nb16.check_representation_experiment(broken, decode) is False
+    assert "ZeroDivisionError" in capsys.readouterr().out
+    assert nb16.check_representation_experiment(encode, broken) is False
+    assert "ZeroDivisionError" in capsys.readouterr().out
+    assert nb16.check_representation_experiment(42, decode) is False
+    assert "expected a function" in capsys.readouterr().out
+    assert nb16.check_representation_experiment(lambda smiles: 7.5, decode) is False
+    assert "❌" in capsys.readouterr().out
+
+
+def test_nb16_references_on_known_values():
+    assert nb16.reference_novelty(["OCC", "CCO", "CCN", "C1CC", ""], {"CCO"}) == 0.5
+    assert nb16.reference_novelty(["C1CC"], {"CCO"}) == 0.0
+    assert nb16.reference_internal_diversity([[1, 0], [1, 0]]) == 0.0
+    assert nb16.reference_internal_diversity([[1, 0], [0, 1]]) == pytest.approx(0.5)  # 1 - (1 + 1 + 0 + 0) / 4
+    assert nb16.reference_selfies_tokens("CCO") == ["[C]", "[C]", "[O]"]
+    assert nb16.reference_decode_selfies(["[C]", "[C]", "[O]"]) == "CCO"
