@@ -33,6 +33,7 @@ CASES = {
     "08_rnn_text_generation": {"NUM_STEPS": 4, "STEPS_PER_ROUND": 2},
     "09_transformer_from_scratch": {"NUM_STEPS": 4, "STEPS_PER_ROUND": 2},
     "10_diffusion_from_scratch": {"PIXEL_EPOCHS": 2},
+    "11_music_generation": {"NUM_ROUNDS": 2},
 }
 
 
