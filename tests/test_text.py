@@ -339,21 +339,6 @@ def test_ngram_fast_distributions_match_the_reference(order):
         np.testing.assert_allclose(np.exp(fast[row]), ngram.next_distribution(context), rtol=1e-9)
 
 
-@pytest.mark.parametrize("length", [0, 1, 2, 6])
-def test_ngram_batched_next_distributions_match_one_at_a_time(length):
-    rng = np.random.default_rng(length)
-    ngram = text.NGramModel.fit(rng.integers(0, 7, 4000), 7, order=4)
-    contexts = rng.integers(0, 7, (5, length))
-    batched = ngram.next_distributions(contexts)
-    assert batched.shape == (5, 7)
-    for row, context in enumerate(contexts):
-        np.testing.assert_allclose(batched[row], ngram.next_distribution(context), rtol=1e-9)
-    with pytest.raises(ValueError, match=r"ids in \[0, 7\)"):
-        ngram.next_distributions([[1, 7]])
-    with pytest.raises(ValueError, match="2 dimensions"):
-        ngram.next_distributions([1, 2])
-
-
 def test_cross_fitted_windows_score_each_fold_without_it():
     ids = np.random.default_rng(0).integers(0, 5, 3000)
     windows, features = text.cross_fitted_windows(ids, 5, order=3, seq_length=9, folds=3)

@@ -620,22 +620,6 @@ class NGramModel:
         candidates = np.arange(self.vocab_size)
         return self._probabilities([key[:, None] for key in keys], [flag[:, None] for flag in ok], candidates[None, :])[0]
 
-    def next_distributions(self, contexts) -> np.ndarray:
-        """``next_distribution`` for every row of a 2-D id array (B, n) at once: shape (B, V).
-
-        Example: ``probs = ngram.next_distributions(np.stack([context_a, context_b]))``
-        """
-        contexts = _checks.as_array("contexts", contexts, ndim=2)
-        if contexts.size and not np.issubdtype(contexts.dtype, np.integer):
-            raise TypeError(f"contexts must hold integer ids, got dtype {contexts.dtype}")
-        if contexts.size and (contexts.min() < 0 or contexts.max() >= self.vocab_size):
-            raise ValueError(f"contexts must hold ids in [0, {self.vocab_size}), got values from {contexts.min()} to {contexts.max()}")
-        rows, length = contexts.shape
-        kept = min(length, self.order - 1)  # all the model ever reads
-        ids = np.concatenate([contexts[:, length - kept:], np.zeros((rows, 1), contexts.dtype)], axis=1).reshape(-1).astype("int64")
-        positions = np.arange(rows) * (kept + 1) + kept
-        return np.exp(self._log_probs_at(ids, positions, np.full(rows, kept)))
-
     def _windows(self, ids, seq_length):
         """The checked ids and, for every character ``evaluate_bits_per_char`` scores, its position and context length."""
         ids = _check_ids("ids", ids, self.vocab_size)
