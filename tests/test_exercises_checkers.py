@@ -27,10 +27,10 @@ import tensorflow as tf
 
 import utils
 from utils import metrics
-from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb14, nb16, nb17
+from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb14, nb16, nb17
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb14, nb16, nb17]
+MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb14, nb16, nb17]
 NOTEBOOKS = {module: next((ROOT / "notebooks").glob(f"{module.__name__[-2:]}_*.ipynb")) for module in MODULES}
 
 
@@ -67,6 +67,7 @@ CONTEXT = {
     nb08: lambda: notebook_definitions(nb08),  # window_experiment, CLIP_NORM
     nb09: lambda: notebook_definitions(nb09, classes=True),  # mask_experiment, MiniGPT and what it uses
     nb10: lambda: {"layers": keras.layers},  # the experiment's solution builds its model with layers
+    nb11: lambda: {**notebook_definitions(nb11, classes=True), "REST": -1},  # Block (the experiment's solution extends it), REST
     nb16: lambda: _nb16_context(),  # Chem (RDKit) and selfies, imported by the notebook
     nb17: lambda: {"collections": collections, "physics": utils.levels.Physics()},  # the agent's search uses both
 }
@@ -1155,6 +1156,73 @@ NB16_EXPERIMENT_WRONG = [
     ("decode drops the last symbol", (_selfies_symbols, lambda tokens: _selfies_join(tokens[:-1])), "not the same molecule"),
 ]
 
+
+# ----------------------------------------------------------------------------- notebook 11
+
+
+def _hidden(*, parallel=False, leap=True, contrary=False, held=False, rests=False, pairs=False, upward_only=False):
+    """Hidden fifths/octaves between soprano and bass, with one typical mistake switched on."""
+    def count(grid):
+        grid = np.asarray(grid, dtype=int)
+        voice_pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)] if pairs else [(0, 3)]
+        total = 0
+        for upper, lower in voice_pairs:
+            s0, s1, b0, b1 = grid[:-1, upper], grid[1:, upper], grid[:-1, lower], grid[1:, lower]
+            ok = np.ones(len(s0), bool) if rests else (s0 != -1) & (s1 != -1) & (b0 != -1) & (b1 != -1)
+            ms, mb = np.sign(s1 - s0), np.sign(b1 - b0)
+            motion = (ms != 0) & ((mb != 0) if contrary else (ms == mb)) if not held else (ms != 0) & ((ms == mb) | (mb == 0))
+            if upward_only:
+                motion &= ms > 0
+            into = np.isin((s1 - b1) % 12, (0, 7)) & (parallel | ((s0 - b0) % 12 != (s1 - b1) % 12))
+            total += int(np.sum(ok & motion & into & ((np.abs(s1 - s0) > 2) if leap else True)))
+        return total
+    return count
+
+
+def _bits_by_voice(*, offset=1, scale=None, sign=1, reduce=None):
+    def bits(log_probs):
+        values = -sign * np.asarray(log_probs) * (1 / math.log(2) if scale is None else scale)
+        if reduce == "all":
+            return float(values.mean())
+        voices = (np.arange(values.shape[1]) + offset) % 4
+        summary = np.median if reduce == "median" else np.mean
+        return np.array([summary(values[:, voices == v]) for v in range(4)])
+    return bits
+
+
+def _local(band):
+    return lambda vocab_size, context, window, model_dim, num_heads, num_layers: nb11.reference_transformer(
+        vocab_size, context, window, model_dim, num_heads, num_layers, band=lambda d: band(d, window))
+
+
+TABLES |= {
+    nb11.check_hidden_perfects: [
+        ("parallels counted too", _hidden(parallel=True), "PARALLEL"),
+        ("no soprano leap needed", _hidden(leap=False), "step"),
+        ("contrary motion counted", _hidden(contrary=True), "contrary motion"),
+        ("a held bass counts as motion", _hidden(held=True), "held note"),
+        ("rests treated as pitches", _hidden(rests=True), "both voices must sound"),
+        ("every voice pair", _hidden(pairs=True), "only soprano and bass"),
+        ("upward motion only", _hidden(upward_only=True), "either way"),
+    ],
+    nb11.check_bits_by_voice: [
+        ("input positions, not targets", _bits_by_voice(offset=0), "off by one"),
+        ("nats", _bits_by_voice(scale=1.0), "nats"),
+        ("negative bits", _bits_by_voice(sign=-1), "positive numbers"),
+        ("voices rotated", _bits_by_voice(offset=2), "rotated"),
+        ("one number for all voices", _bits_by_voice(reduce="all"), "expected shape"),
+        ("median, not mean", _bits_by_voice(reduce="median"), "average -log2 p"),
+    ],
+    # the learner builds a model; answers that are not local, not causal or the wrong shape are caught before any training
+    nb11.check_local_attention_experiment: [
+        ("full causal attention", _local(lambda d, w: d >= 0), "not local yet"),
+        ("one token too many", _local(lambda d, w: (d >= 0) & (d <= w)), "must hold the query itself"),
+        ("one token too few", _local(lambda d, w: (d >= 0) & (d < w - 1)), "too narrow"),
+        ("a band in both directions", _local(lambda d, w: abs(d) < w), "reads the future"),
+        ("a function, not a model", lambda *args: (lambda ids: ids), "must return a keras.Model"),
+        ("logits for one token too many", lambda v, c, w, d, h, n: nb11.reference_transformer(v + 1, c, w, d, h, n), "logits of shape"),
+    ],
+}
 
 # ============================================================================ other right answers, which must pass too
 

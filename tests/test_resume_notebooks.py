@@ -35,6 +35,7 @@ CASES = {
     "10_diffusion_from_scratch": {"PIXEL_EPOCHS": 2},
     "17_game_worlds": {"COLUMN_EPOCHS": 2},
     "16_molecule_generation": {"TRAIN_STEPS": 4, "STEPS_PER_ROUND": 2},
+    "11_music_generation": {"NUM_ROUNDS": 2},
 }
 
 
