@@ -931,22 +931,26 @@ TABLES |= {
 # ----------------------------------------------------------------------------- notebook 14
 
 
-def _counts(labels, num_classes):
-    return np.bincount(labels, minlength=num_classes)
+def _gain(statistic):
+    return lambda with_augmentation, without, confidence=0.95: statistic(with_augmentation, without, confidence)
 
 
-def _codes(scale=1.0, shift=0.0):
-    return lambda count, latent_dim, rng: shift + scale * rng.standard_normal((count, latent_dim))
+def _keep(rule):
+    return lambda requested, probabilities: rule(requested, probabilities)
 
 
 TABLES |= {
-    nb14.check_digits_to_generate: [
-        ("negative counts", lambda labels, n: _counts(labels, n) - _counts(labels, n).max(), "negative"),
-        ("target size, not the difference", lambda labels, n: np.full(n, _counts(labels, n).max()), "target size"),
-        ("up to the mean", lambda labels, n: _counts(labels, n).mean() - _counts(labels, n), "not to the mean count"),
-        ("bincount without minlength", lambda labels, n: np.bincount(labels).max() - np.bincount(labels), "minlength"),
-        ("one number", lambda labels, n: int(_counts(labels, n).max() - _counts(labels, n).min()), "1-D array"),
-        ("one too many", lambda labels, n: _counts(labels, n).max() - _counts(labels, n) + 1, "largest count - its count"),
+    nb14.check_paired_gain: [
+        ("unpaired interval", _gain(nb14._unpaired_gain), "UNPAIRED"),
+        ("Welch's unpaired interval", _gain(nb14._welch_gain), "Welch"),
+        ("pooled two-sample interval", _gain(nb14._pooled_gain), "pooled"),
+        ("normal 1.96", _gain(nb14._normal_gain), "Student's t"),
+        ("n degrees of freedom", _gain(nb14._n_dof_gain), "n - 1 degrees of freedom, not n"),
+        ("spread with ddof=0", _gain(nb14._ddof0_gain), "ddof=1"),
+        ("reversed sign", _gain(lambda a, b, c: nb14.reference_paired_gain(b, a, c)), "wrong sign"),
+        ("half-width, not the ends", _gain(lambda a, b, c: (lambda m, lo, hi: (m, lo - m, hi - m))(*nb14.reference_paired_gain(a, b, c))),
+         "not ± the half-width"),
+        ("two numbers", _gain(lambda a, b, c: nb14.reference_paired_gain(a, b, c)[1:]), "three finite numbers"),
     ],
     nb14.check_seeds_needed: [
         ("normal quantile", nb14._normal_seeds, "Student's t"),
@@ -956,14 +960,14 @@ TABLES |= {
         ("always five", lambda spread, half_width, confidence=0.95: 5, "the smallest n >= 2"),
         ("a fraction", lambda spread, half_width, confidence=0.95: 6.5, "whole number"),
     ],
-    # wrong spreads are caught from the codes themselves, before any training
-    nb14.check_temperature_experiment: [
-        ("the usual spread", _codes(1.0), "usual spread"),
-        ("variance 0.5", _codes(np.sqrt(0.5)), "variance of 0.5"),
-        ("all zeros", _codes(0.0), "barely vary"),
-        ("shifted codes", _codes(0.5, shift=1.0), "centred at"),
-        ("a quarter of the spread", _codes(0.25), "half the prior's spread is 0.5"),
-        ("one code too few", lambda count, latent_dim, rng: 0.5 * rng.standard_normal((count - 1, latent_dim)), "expected an array of shape"),
+    # the last two are judged by their measured effect (they train, ~10 s)
+    nb14.check_filter_experiment: [
+        ("keep every digit", _keep(lambda r, p: np.ones(len(r), bool)), "keep every generated digit"),
+        ("keep almost none", _keep(lambda r, p: p.max(axis=1) > 0.9999999), "hardly augmentation"),
+        ("indices, not a mask", _keep(lambda r, p: np.flatnonzero(p.argmax(axis=1) == r)), "boolean mask"),
+        ("filter with the judge", _keep(lambda r, p: utils.metrics.digit_predictions(nb14._experiment_data()[4]) == r), "diagnostic"),
+        ("keep the misread ones", _keep(lambda r, p: p.argmax(axis=1) != r), "does not remove the generator's label errors"),
+        ("keep a random 70%", _keep(lambda r, p: np.random.default_rng(0).random(len(r)) < 0.7), "does not remove"),
     ],
 }
 
@@ -1270,10 +1274,11 @@ ALTERNATIVES = [
         x.astype("float32"), h, c, kernel.astype("float32"), recurrent_kernel.astype("float32"), bias.astype("float32"))]),
     (nb09.check_alibi_bias, lambda n, slope: np.where(np.tri(n, dtype=bool), -slope * np.subtract.outer(np.arange(n), np.arange(n)), -1e30)),
     (nb09.check_top_p, _top_p_searchsorted),
-    (nb14.check_digits_to_generate, lambda labels, n: [max(np.sum(labels == c) for c in range(n)) - np.sum(labels == c) for c in range(n)]),
+    (nb14.check_paired_gain, lambda a, b, confidence=0.95: (lambda d: (d.mean(), *scipy.stats.t.interval(confidence, len(d) - 1, d.mean(),
+                                                                                                   scipy.stats.sem(d))))(np.subtract(a, b))),
     (nb14.check_seeds_needed, lambda spread, half_width, confidence=0.95: next(
         n for n in range(2, 10**6) if scipy.stats.t.interval(confidence, n - 1)[1] * spread / math.sqrt(n) <= half_width)),
-    (nb14.check_temperature_experiment, lambda count, latent_dim, rng: rng.normal(0.0, 0.5, (count, latent_dim))),  # trains (~10 s)
+    (nb14.check_filter_experiment, lambda requested, probabilities: probabilities[np.arange(len(requested)), requested] > 0.5),  # trains
     (nb17.check_fewest_jumps, _dijkstra_jumps),
     (nb17.check_erosion_step, lambda height, talus, rate: utils.levels.thermal_erosion_step(height, talus=talus, rate=rate)),
 ]
