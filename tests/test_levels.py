@@ -86,6 +86,15 @@ def test_moves_follow_the_rules():
         levels.moves(flat, (2, 0))
 
 
+def test_move_graph_lists_every_standing_place_with_its_moves():
+    flat = level(*(["-" * 10] * 5 + ["X" * 10]))
+    graph = levels.move_graph(flat)
+    assert sorted(graph) == [(4, c) for c in range(10)]  # one place to stand per column, on the ground
+    assert graph[(4, 0)] == levels.moves(flat, (4, 0))
+    gap_4 = level(*(["-" * 10] * 5 + ["XXX----XXX"]))
+    assert all(target[1] <= 2 for target, _ in levels.move_graph(gap_4)[(4, 2)])  # a gap of 4 cannot be crossed
+
+
 def test_playability_batch_matches_single_calls():
     batch = levels.generate_levels(30, seed=3)
     result = levels.playability(batch)
@@ -305,6 +314,8 @@ FLAT[-1] = levels.GROUND
     (lambda: levels.generate_terrains(0, seed=0), ValueError, "num_terrains"),
     (lambda: levels.play(FLAT, physics=levels.Physics(jump_height=-1)), ValueError, "jump_height"),
     (lambda: levels.moves(FLAT, (1, 0), physics="fast"), TypeError, "physics"),
+    (lambda: levels.move_graph(FLAT, physics="fast"), TypeError, "physics"),
+    (lambda: levels.move_graph(np.zeros((3, 3, 3), dtype=int)), ValueError, "level"),
     (lambda: levels.slope_distance(np.zeros((2, 4, 4)), np.zeros((4, 4))), ValueError, "dimensions"),
 ])
 def test_bad_arguments_raise_clear_errors(call, error, message):

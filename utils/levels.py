@@ -230,6 +230,16 @@ def moves(level, position: tuple[int, int], physics: Physics = DEFAULT_PHYSICS) 
     return _moves(land, row, col, physics, level.shape[1])
 
 
+def move_graph(level, physics: Physics = DEFAULT_PHYSICS) -> dict[tuple[int, int], list[tuple[tuple[int, int], bool]]]:
+    """The game's moves as a graph: every place to stand (row, column) -> ``moves`` from it (target, is_jump).
+    Example: ``graph = move_graph(level); graph[start_position(level)]  # [((8, 1), False), ...]``"""
+    level = check_level(level)
+    physics = _check_physics(physics)
+    land = _landing_rows(level)
+    height, width = level.shape
+    return {(r, c): _moves(land, r, c, physics, width) for c in range(width) for r in range(height) if land[r][c] == r}
+
+
 def _moves(land, row: int, col: int, physics: Physics, width: int) -> list[tuple[tuple[int, int], bool]]:
     found = []
     for direction in (-1, 1):
