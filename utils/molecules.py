@@ -154,6 +154,12 @@ def canonical(smiles: str) -> str | None:
 
     Example: ``canonical("OCC") == canonical("C(C)O") == "CCO"``
     """
+    return _canonical_cached(_check_string("smiles", smiles))
+
+
+@functools.lru_cache(maxsize=500_000)
+def _canonical_cached(smiles: str) -> str | None:
+    # memoised: a notebook asks for the same samples' canonical form several times (validity, unique@k, novelty)
     molecule = parse(smiles)
     return None if molecule is None else _rdkit().MolToSmiles(molecule)
 
@@ -167,14 +173,18 @@ def valid_smiles(smiles: Sequence[str]) -> list[str]:
     return [c for c in map(canonical, smiles) if c is not None]
 
 
+def _invalid_message(name: str, index: int, text: str) -> str:
+    return (f"{name}[{index}] = {text[:60]!r} is not a valid molecule; this metric takes valid molecules "
+            "only: filter with utils.molecules.valid_smiles(...) first (validity() counts the invalid ones)")
+
+
 def _molecules(name: str, smiles: Sequence[str]) -> list:
     smiles = _check_strings(name, smiles)
     molecules = []
     for index, text in enumerate(smiles):
         molecule = parse(text)
         if molecule is None:
-            raise ValueError(f"{name}[{index}] = {text[:60]!r} is not a valid molecule; this metric takes valid molecules "
-                             "only: filter with utils.molecules.valid_smiles(...) first (validity() counts the invalid ones)")
+            raise ValueError(_invalid_message(name, index, text))
         molecules.append(molecule)
     return molecules
 
@@ -359,16 +369,22 @@ def properties(smiles: Sequence[str]) -> dict[str, np.ndarray]:
 
     Example: ``props = properties(["CCO", "c1ccccc1"]); props["QED"]``
     """
+    smiles = _check_strings("smiles", smiles)
+    for index, text in enumerate(smiles):
+        if canonical(text) is None:
+            raise ValueError(_invalid_message("smiles", index, text))
+    values = np.array([_property_values(text) for text in smiles], dtype="float64").reshape(len(smiles), 4)
+    return {name: values[:, column].copy() for column, name in enumerate(PROPERTY_NAMES)}
+
+
+@functools.lru_cache(maxsize=200_000)
+def _property_values(smiles: str) -> tuple[float, float, float, float]:
+    # memoised per string (QED and SA cost about 3 ms a molecule; samples are scored several times in a notebook)
     from rdkit.Chem import QED, Crippen, Descriptors
 
-    molecules = _molecules("smiles", smiles)
-    scorer = _sascorer()
-    return {
-        "QED": np.array([QED.qed(m) for m in molecules]),
-        "logP": np.array([Crippen.MolLogP(m) for m in molecules]),
-        "weight": np.array([Descriptors.MolWt(m) for m in molecules]),
-        "SA": np.array([scorer.calculateScore(m) for m in molecules]),
-    }
+    molecule = parse(smiles)
+    return (float(QED.qed(molecule)), float(Crippen.MolLogP(molecule)), float(Descriptors.MolWt(molecule)),
+            float(_sascorer().calculateScore(molecule)))
 
 
 # ----------------------------------------------------------------------------- MOSES metrics
@@ -379,7 +395,7 @@ def validity(generated: Sequence[str]) -> float:
     Example: ``validity(["CCO", "C1CC", ""]) == 1 / 3``
     """
     generated = _check_strings("generated", generated)
-    return sum(parse(s) is not None for s in generated) / len(generated)
+    return sum(canonical(s) is not None for s in generated) / len(generated)  # canonical is None exactly when parse is
 
 
 def unique_at_k(generated: Sequence[str], k: int) -> float:
