@@ -19,7 +19,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -123,8 +122,7 @@ def _assert_same_checkpoint(straight: pathlib.Path, resumed: pathlib.Path) -> No
         assert state_a[key] == state_b[key], f"{key} differs after the resume"
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_resumed_notebook_training_equals_uninterrupted(name, tmp_path):
+def _check_resume(name: str, tmp_path: pathlib.Path) -> None:
     overrides = CASES[name]
     fresh_start = {"FRESH_START": True} if name in ("06_dcgan", "07_cgan_wgan_gp", "10_diffusion_from_scratch") else {}
     # one process: the uninterrupted run, then the run that "disconnects" after its first checkpoint
@@ -141,6 +139,17 @@ def test_resumed_notebook_training_equals_uninterrupted(name, tmp_path):
     for directory in straight:
         assert straight[directory].name == resumed[directory].name == "ckpt-2", (straight, resumed)
         _assert_same_checkpoint(straight[directory], resumed[directory])
+
+
+# One test class per notebook: pytest-xdist's --dist loadscope sends each class to a worker of its own
+# choosing, so the cases (each a minute or two of CPU) spread over both cores instead of queueing on one.
+for _name in sorted(CASES):
+    _class_name = "TestResume_" + _name.split("_", 1)[0]
+    globals()[_class_name] = type(_class_name, (), {
+        "__doc__": f"{_name}: a resumed training run equals an uninterrupted one.",
+        "test_resumed_notebook_training_equals_uninterrupted":
+            lambda self, tmp_path, _name=_name: _check_resume(_name, tmp_path),
+    })
 
 
 if __name__ == "__main__":
