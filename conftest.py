@@ -4,7 +4,10 @@ connections that would leave the machine (``tools/offline/sitecustomize.py``).""
 
 import os
 import pathlib
+import re
 import shutil
+
+import pytest
 
 
 def pytest_configure(config):
@@ -30,3 +33,30 @@ def pytest_collection_modifyitems(session, config, items):
         parent = getattr(item, "parent", None)
         if parent is not None and hasattr(parent, "skip_compare") and "stderr" not in parent.skip_compare:
             parent.skip_compare = (*parent.skip_compare, "stderr")
+
+
+# CI runs with ``--dist loadscope``, which keeps each test module on one worker (its module fixtures are built
+# once). Two modules are long lists of independent tests: the exercise checkers (one group per notebook,
+# since a notebook's checkers share cached reference runs) and the diffusion benchmark's (each test its own
+# group). Splitting them lets both cores share the work instead of one worker finishing them alone.
+SPLIT_SCOPES = {"tests/test_exercises_checkers.py": "notebook", "tests/test_benchmark_diffusion.py": "test"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class CourseScopeScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            how = SPLIT_SCOPES.get(module)
+            if how == "test":
+                return nodeid.split("[", 1)[0]
+            if how == "notebook":
+                found = re.search(r"nb\d\d", nodeid)
+                return f"{module}::{found.group(0)}" if found else module
+            return super()._split_scope(nodeid)
+
+    return CourseScopeScheduling(config, log)
