@@ -175,9 +175,7 @@ class OursSide:
             yield lambda part=part: self.step(part[:, :context], part[:, context:])
 
     def predict(self, seen: np.ndarray) -> np.ndarray:
-        import tensorflow as tf
-
-        return np.concatenate([tf.sigmoid(self.model(seen[i:i + 128])).numpy() for i in range(0, len(seen), 128)])
+        return np.concatenate([np.asarray(self.model(seen[i:i + 128])) for i in range(0, len(seen), 128)])
 
 
 def make_side(name: str, nb: dict, seed: int, config: dict = KERAS_EXAMPLE):
@@ -205,17 +203,19 @@ def run(name: str, nb: dict, train_digits, val_clips, test_clips, cpu_seconds: f
 
     side = make_side(name, nb, seed, config)
     eval_points = [cpu_seconds * (i + 1) / CURVE_POINTS for i in range(CURVE_POINTS)]
-    steps, epochs, used_cpu, used_wall, curve, batches = 0, 0, 0.0, 0.0, [], iter(())
+    steps, epochs, used_cpu, used_wall, curve, batches, fresh = 0, 0, 0.0, 0.0, [], iter(()), False
     while len(curve) < CURVE_POINTS:
         cpu_start, wall_start = time.process_time(), time.perf_counter()
         while used_cpu + time.process_time() - cpu_start < eval_points[len(curve)]:
             batch = next(batches, None)
             if batch is None:  # a new epoch: the same clips for both sides (seeded by the run's seed and the epoch)
+                if fresh:
+                    raise ValueError(f"{clips_per_epoch} clips per epoch make no batch for the {name} side: use more clips")
                 batches = side.train_batches(make_clips(nb, train_digits, clips_per_epoch, seed * 1000 + epochs))
-                epochs += 1
+                epochs, fresh = epochs + 1, True
                 continue
             batch()
-            steps += 1
+            steps, fresh = steps + 1, False
         used_cpu += time.process_time() - cpu_start
         used_wall += time.perf_counter() - wall_start
         point = {"cpu_seconds": round(used_cpu, 1), "wall_seconds": round(used_wall, 1), "steps": steps,

@@ -251,12 +251,18 @@ def ssim(predicted, truth, *, filter_size: int = 11, sigma: float = 1.5, data_ra
                          "pass a smaller filter_size")
     window = gaussian_window(filter_size, sigma)
     c1, c2 = (SSIM_K1 * data_range) ** 2, (SSIM_K2 * data_range) ** 2
-    mu_a, mu_b = _filter(a, window), _filter(b, window)
-    var_a = _filter(a * a, window) - mu_a**2
-    var_b = _filter(b * b, window) - mu_b**2
-    cov = _filter(a * b, window) - mu_a * mu_b
-    local = (2 * mu_a * mu_b + c1) * (2 * cov + c2) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
-    return local.mean(axis=(-2, -1))
+    leading = a.shape[:-2]
+    a, b = a.reshape(-1, *a.shape[-2:]), b.reshape(-1, *b.shape[-2:])
+    scores = np.empty(len(a))
+    for begin in range(0, len(a), 256):  # in chunks: the filtered windows of thousands of frames would fill the memory
+        x, y = a[begin:begin + 256], b[begin:begin + 256]
+        mu_x, mu_y = _filter(x, window), _filter(y, window)
+        var_x = _filter(x * x, window) - mu_x**2
+        var_y = _filter(y * y, window) - mu_y**2
+        cov = _filter(x * y, window) - mu_x * mu_y
+        local = (2 * mu_x * mu_y + c1) * (2 * cov + c2) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
+        scores[begin:begin + 256] = local.mean(axis=(-2, -1))
+    return scores.reshape(leading)
 
 
 def foreground_f1(predicted, truth, *, threshold: float = 0.5) -> np.ndarray:
