@@ -20,6 +20,7 @@ import pathlib
 import keras
 import numpy as np
 import pytest
+import scipy.signal
 import scipy.spatial.distance
 import scipy.special
 import scipy.stats
@@ -27,10 +28,10 @@ import tensorflow as tf
 
 import utils
 from utils import metrics
-from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb14, nb16, nb17
+from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb13, nb14, nb16, nb17
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb14, nb16, nb17]
+MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb13, nb14, nb16, nb17]
 NOTEBOOKS = {module: next((ROOT / "notebooks").glob(f"{module.__name__[-2:]}_*.ipynb")) for module in MODULES}
 
 
@@ -1070,6 +1071,75 @@ TABLES |= {
     ],
 }
 
+# ----------------------------------------------------------------------------- notebook 13
+
+
+def _ssim_variant(**options):
+    return lambda x, y, window: nb13.reference_ssim(x, y, window, **options)
+
+
+def _ssim_convolve(x, y, window):
+    """Another right answer: scipy's 2-D 'valid' correlation with the outer-product window."""
+    kernel = np.outer(window, window)
+
+    def smooth(a):
+        return scipy.signal.correlate2d(np.asarray(a, dtype="float64"), kernel, mode="valid")
+
+    mu_x, mu_y = smooth(x), smooth(y)
+    var_x, var_y, cov = smooth(x * x) - mu_x**2, smooth(y * y) - mu_y**2, smooth(x * y) - mu_x * mu_y
+    c1, c2 = 1e-4, 9e-4
+    return float(np.mean((2 * mu_x * mu_y + c1) * (2 * cov + c2) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))))
+
+
+def _peephole_variant(**options):
+    return lambda *args: nb13.reference_peephole_step(*args, **options)
+
+
+def _peephole_keras_ops(x, h, c, kernel, recurrent_kernel, bias, w_ci, w_cf, w_co):
+    """Another right answer: keras.ops, gates computed one by one from slices of the kernels."""
+    ops = keras.ops
+    f = h.shape[-1]
+
+    def gate(k):
+        part = slice(k * f, (k + 1) * f)
+        return (ops.conv(x, kernel[..., part], padding="same") + ops.conv(h, recurrent_kernel[..., part], padding="same")
+                + bias[part])
+
+    i = ops.sigmoid(gate(0) + w_ci * c)
+    forget = ops.sigmoid(gate(1) + w_cf * c)
+    new_c = forget * c + i * ops.tanh(gate(2))
+    return np.asarray(ops.sigmoid(gate(3) + w_co * new_c) * ops.tanh(new_c)), np.asarray(new_c)
+
+
+TABLES |= {
+    nb13.check_ssim: [
+        ("constants left out", _ssim_variant(c1=0.0, c2=0.0), "constants"),
+        ("constants not squared", _ssim_variant(c1=0.01, c2=0.03), "SQUARED"),
+        ("zero padding", _ssim_variant(same=True), "padding"),
+        ("raw second moments", _ssim_variant(centred=False), "subtract the squared means"),
+        ("luminance without the 2", _ssim_variant(two=1.0), "factor 2"),
+        ("global statistics", _ssim_variant(windowed=False), "locally"),
+        ("the local map returned", lambda x, y, window: np.ones((len(x) - len(window) + 1,) * 2), "one number"),
+    ],
+    nb13.check_peephole_step: [
+        ("no peepholes", _peephole_variant(peepholes=False), "peephole terms are missing"),
+        ("output gate on the old memory", _peephole_variant(output_peephole_on="old"), "NEW memory"),
+        ("input and forget peepholes swapped", _peephole_variant(swap_peepholes=True), "swapped them"),
+        ("candidate and output slices swapped", _peephole_variant(order="ifog"), "candidate and the output gate"),
+        ("input and forget slices swapped", _peephole_variant(order="figo"), "swapped input and forget"),
+        ("no tanh on the output", _peephole_variant(squash_output=False), "squash"),
+        ("(c, h) returned", lambda *args: nb13.reference_peephole_step(*args)[::-1], "return (new_h, new_c)"),
+    ],
+    # wrong contexts are caught on a fixed probe, before any training
+    nb13.check_context_experiment: [
+        ("the first frame", lambda seen: seen[:, :1], "FIRST frame"),
+        ("two frames", lambda seen: seen[:, -2:], "two frames"),
+        ("all five frames", lambda seen: seen, "all five"),
+        ("time axis dropped", lambda seen: seen[:, -1], "time axis"),
+        ("a black frame", lambda seen: np.zeros_like(seen[:, -1:]), "expected the last frame"),
+    ],
+}
+
 # ----------------------------------------------------------------------------- notebook 16
 
 
@@ -1280,6 +1350,9 @@ ALTERNATIVES = [
         n for n in range(2, 10**6) if scipy.stats.t.interval(confidence, n - 1)[1] * spread / math.sqrt(n) <= half_width)),
     (nb14.check_filter_experiment, lambda requested, probabilities: probabilities[np.arange(len(requested)), requested] > 0.5),  # trains
     (nb17.check_fewest_jumps, _dijkstra_jumps),
+    (nb13.check_ssim, _ssim_convolve),
+    (nb13.check_peephole_step, _peephole_keras_ops),
+    (nb13.check_context_experiment, lambda seen: seen[:, [-1]]),  # trains (smoke-sized under CI)
     (nb17.check_erosion_step, lambda height, talus, rate: utils.levels.thermal_erosion_step(height, talus=talus, rate=rate)),
 ]
 

@@ -35,6 +35,8 @@ CASES = {
     "17_game_worlds": {"COLUMN_EPOCHS": 2},
     "16_molecule_generation": {"TRAIN_STEPS": 4, "STEPS_PER_ROUND": 2},
     "11_music_generation": {"NUM_ROUNDS": 2},
+    # 13_video_generation is missing: its training is not bit-for-bit reproducible on CPU (weights differ by ~3e-8 after
+    # 3 steps of two identical runs; the op was not found), so a resumed run cannot equal an uninterrupted one. To do.
 }
 
 
