@@ -66,7 +66,7 @@ def test_overlaps_found_and_touching_edges_allowed():
     assert layouts.overlaps(one_cell) == [(1, 2)]
     assert layouts.violations(one_cell) == ["boxes 1 and 2 overlap"]
     nested = [HEADER, [layouts.IMAGE, 0, 2, 12, 8], [layouts.BUTTON, 4, 4, 4, 2], [layouts.TEXT, 1, 1, 2, 2]]
-    assert layouts.overlaps(nested) == [(0, 3), (1, 2)]
+    assert layouts.overlaps(nested) == [(0, 3), (1, 2), (1, 3)]  # the header, the image and the button each meet the text
 
 
 def test_out_of_bounds_found():

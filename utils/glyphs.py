@@ -4,7 +4,7 @@ matplotlib's wheel carries, in ``matplotlib.get_data_path()/fonts/ttf``, the Dej
 Serif, each regular, bold, oblique/italic and bold oblique/italic), STIX General (four styles) and six Computer
 Modern faces (roman, bold, sans, italic, typewriter, math italic): the 22 fonts of ``FONT_FILES``, all with the
 26 capital letters. (Licences: DejaVu's is a free Bitstream Vera derivative, STIX's the SIL Open Font License,
-Computer Modern's the BaKoMa fonts' licence; the licence files sit beside the fonts.)
+Computer Modern's the BaKoMa fonts' licence; data/README.md says where each licence text is.)
 
 ``render_glyph`` turns a letter's outline (``matplotlib.textpath.TextPath``) into a ``size`` x ``size`` grey image:
 every font is scaled so that its capital H is ``2/3`` of the image high, letters stand on a common baseline and are
@@ -69,24 +69,19 @@ def _cap_height(font: str) -> float:
     return float(TextPath((0, 0), "H", size=100, prop=_properties(font)).get_extents().height)
 
 
-def render_glyph(font: str, char: str, *, size: int = 24, slant: float = 0.0, weight: int = 0) -> np.ndarray:
-    """One letter as a float32 (size, size) image in [0, 1], ink = 1. Example: ``render_glyph("DejaVuSans", "A")``"""
+def _fine_ink(font: str, char: str, size: int, slant: float) -> np.ndarray:
+    """The filled outline at SUPERSAMPLE x resolution: a boolean (fine, fine) image."""
     from matplotlib.path import Path
     from matplotlib.textpath import TextPath
 
-    if not isinstance(char, str) or len(char) != 1 or char not in LETTERS:
-        raise ValueError(f"char must be one capital letter A-Z, got {char!r}")
-    size = _checks.positive_int("size", size, minimum=8)
-    slant = _checks.number_in("slant", slant, -0.5, 0.5)
-    if isinstance(weight, bool) or not isinstance(weight, (int, np.integer)) or abs(weight) > SUPERSAMPLE:
-        raise ValueError(f"weight must be a whole number of fine pixels in [-{SUPERSAMPLE}, {SUPERSAMPLE}], got {weight!r}")
     path = TextPath((0, 0), char, size=100, prop=_properties(font))
     fine = size * SUPERSAMPLE
     scale = (2 / 3) * fine / _cap_height(font)  # font units -> fine pixels: a capital H is 2/3 of the image high
     vertices = path.vertices.astype("float64") * scale
     vertices[:, 0] += slant * vertices[:, 1]  # shear about the baseline
-    if len(vertices):
-        left, right = vertices[:, 0].min(), vertices[:, 0].max()
+    drawn = vertices[path.codes != Path.CLOSEPOLY] if path.codes is not None else vertices  # a CLOSEPOLY vertex is a dummy
+    if len(drawn):
+        left, right = drawn[:, 0].min(), drawn[:, 0].max()
         vertices[:, 0] += fine / 2 - (left + right) / 2  # centred horizontally
     baseline = fine * 0.8
     vertices[:, 1] = baseline - vertices[:, 1]  # image rows grow downwards
@@ -95,13 +90,33 @@ def render_glyph(font: str, char: str, *, size: int = 24, slant: float = 0.0, we
     ink = np.zeros(len(points), dtype=bool)
     for polygon in Path(vertices, path.codes).to_polygons(closed_only=True):  # even-odd rule: holes (A, B, O...) stay empty
         ink ^= Path(polygon).contains_points(points)
-    ink = ink.reshape(fine, fine)
+    return ink.reshape(fine, fine)
+
+
+def _finish(ink: np.ndarray, size: int, weight: int) -> np.ndarray:
+    """Thicken or thin the fine image by ``weight`` fine pixels, then average it down to (size, size)."""
     if weight:
         import scipy.ndimage
 
         morph = scipy.ndimage.binary_dilation if weight > 0 else scipy.ndimage.binary_erosion
         ink = morph(ink, iterations=abs(int(weight)))
     return ink.reshape(size, SUPERSAMPLE, size, SUPERSAMPLE).mean(axis=(1, 3)).astype("float32")
+
+
+def _check_style(char: str, size: int, slant: float, weight: int) -> tuple[int, float]:
+    if not isinstance(char, str) or len(char) != 1 or char not in LETTERS:
+        raise ValueError(f"char must be one capital letter A-Z, got {char!r}")
+    size = _checks.positive_int("size", size, minimum=8)
+    slant = _checks.number_in("slant", slant, -0.5, 0.5)
+    if isinstance(weight, bool) or not isinstance(weight, (int, np.integer)) or abs(weight) > SUPERSAMPLE:
+        raise ValueError(f"weight must be a whole number of fine pixels in [-{SUPERSAMPLE}, {SUPERSAMPLE}], got {weight!r}")
+    return size, slant
+
+
+def render_glyph(font: str, char: str, *, size: int = 24, slant: float = 0.0, weight: int = 0) -> np.ndarray:
+    """One letter as a float32 (size, size) image in [0, 1], ink = 1. Example: ``render_glyph("DejaVuSans", "A")``"""
+    size, slant = _check_style(char, size, slant, weight)
+    return _finish(_fine_ink(font, char, size, slant), size, weight)
 
 
 def render_font(font: str, chars: str = LETTERS, *, size: int = 24, slant: float = 0.0, weight: int = 0) -> np.ndarray:
@@ -118,5 +133,14 @@ def render_styles(fonts: Sequence[str], slants: Sequence[float] = (0.0,), weight
     if isinstance(fonts, str) or not fonts:
         raise ValueError("fonts must be a non-empty list of font names (see font_names())")
     styles = [(font, float(slant), int(weight)) for font in fonts for slant in slants for weight in weights]
-    images = np.stack([render_font(font, chars, size=size, slant=slant, weight=weight) for font, slant, weight in styles])
+    for _, slant, weight in styles[:len(slants) * len(weights)]:
+        _check_style("A", size, slant, weight)
+    images = np.zeros((len(styles), len(chars), size, size), dtype="float32")
+    for f, font in enumerate(fonts):
+        for s, slant in enumerate(slants):
+            for c, char in enumerate(chars):
+                _check_style(char, size, slant, 0)
+                ink = _fine_ink(font, char, size, float(slant))  # filled once, thickened or thinned per weight
+                for w, weight in enumerate(weights):
+                    images[(f * len(slants) + s) * len(weights) + w, c] = _finish(ink, size, int(weight))
     return images, styles
