@@ -36,11 +36,20 @@ def notebook():
     return namespace
 
 
-def _model(kind, vocab_size, tokenizer):
-    rng = np.random.default_rng(0)
+class _Model:
+    """A stand-in sampler with the notebook's interface: start(count), then (ids, position) -> logits of the next token."""
 
-    def next_fn(ids):
-        logits = rng.normal(size=(len(ids), vocab_size))
+    def __init__(self, kind, vocab_size, tokenizer):
+        self.kind, self.vocab_size, self.tokenizer = kind, vocab_size, tokenizer
+        self.rng = np.random.default_rng(0)
+
+    def start(self, count):
+        self.count = count
+
+    def __call__(self, ids, position):
+        kind, tokenizer = self.kind, self.tokenizer
+        assert ids.shape[0] == self.count and 0 <= position < ids.shape[1]
+        logits = self.rng.normal(size=(len(ids), self.vocab_size))
         if kind == "stops":
             logits[:, tokenizer.EOS] = 50.0
         if kind == "never stops":
@@ -49,7 +58,6 @@ def _model(kind, vocab_size, tokenizer):
             logits[:, tokenizer.offsets["y"][0]] = 50.0
             logits[:, tokenizer.EOS] = -50.0
         return logits
-    return next_fn
 
 
 BRIEFS = [
@@ -63,7 +71,7 @@ BRIEFS = [
 @pytest.mark.parametrize("kind", ["random", "stops", "never stops", "top"])
 def test_completion_keeps_the_designer_boxes(notebook, kind):
     tokenizer = notebook["tokenizer"]
-    next_fn = _model(kind, tokenizer.vocab_size, tokenizer)
+    next_fn = _Model(kind, tokenizer.vocab_size, tokenizer)
     given = [BRIEFS[i % len(BRIEFS)] for i in range(12)]
     types = [i % len(layouts.SCREEN_TYPES) for i in range(12)]
     completed, names = notebook["generate"](next_fn, 12, np.random.default_rng(1), types=types, given=given)
@@ -78,6 +86,6 @@ def test_completion_keeps_the_designer_boxes(notebook, kind):
 
 def test_free_generation_decodes(notebook):
     tokenizer = notebook["tokenizer"]
-    completed, names = notebook["generate"](_model("random", tokenizer.vocab_size, tokenizer), 8, np.random.default_rng(2))
+    completed, names = notebook["generate"](_Model("random", tokenizer.vocab_size, tokenizer), 8, np.random.default_rng(2))
     assert len(completed) == 8 and all(name in layouts.SCREEN_TYPES for name in names)
     assert all(layout is None or layout.shape[1] == 5 for layout in completed)

@@ -77,7 +77,7 @@ def check_alignment_score(function, *, reveal: bool = True) -> bool:
     if verdict is not None:
         return verdict
     cases = _alignment_cases()
-    for index, (name, layout) in enumerate(cases):
+    for name, layout in cases:
         status, result = attempt(what, function, layout.copy())
         if status != "ok":
             return False
