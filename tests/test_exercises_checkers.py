@@ -28,10 +28,10 @@ import tensorflow as tf
 
 import utils
 from utils import metrics
-from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb13, nb14, nb16, nb17
+from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb13, nb14, nb15, nb16, nb17
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb13, nb14, nb16, nb17]
+MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb13, nb14, nb15, nb16, nb17]
 NOTEBOOKS = {module: next((ROOT / "notebooks").glob(f"{module.__name__[-2:]}_*.ipynb")) for module in MODULES}
 
 
@@ -69,6 +69,7 @@ CONTEXT = {
     nb09: lambda: notebook_definitions(nb09, classes=True),  # mask_experiment, MiniGPT and what it uses
     nb10: lambda: {"layers": keras.layers},  # the experiment's solution builds its model with layers
     nb11: lambda: {**notebook_definitions(nb11, classes=True), "REST": -1},  # Block (the experiment's solution extends it), REST
+    nb15: lambda: {"L": utils.layouts},  # the notebook's short name for utils.layouts
     nb16: lambda: _nb16_context(),  # Chem (RDKit) and selfies, imported by the notebook
     nb17: lambda: {"collections": collections, "physics": utils.levels.Physics()},  # the agent's search uses both
 }
@@ -1140,6 +1141,60 @@ TABLES |= {
     ],
 }
 
+# ----------------------------------------------------------------------------- notebook 15
+
+
+def _alignment(**kwargs):
+    return lambda layout: nb15.reference_alignment_score(layout, **kwargs)
+
+
+def _free(**kwargs):
+    return lambda layout, x, w, h: nb15.reference_free_rows(layout, x, w, h, **kwargs)
+
+
+def _alignment_loops(layout):
+    """A right answer written with loops: for each box, each other box, each of the six lines."""
+    boxes = [(x / 12, (x + w / 2) / 12, (x + w) / 12, y / 24, (y + h / 2) / 24, (y + h) / 24) for _, x, y, w, h in np.asarray(layout)]
+    return sum(min(abs(a[k] - b[k]) for j, b in enumerate(boxes) if j != i for k in range(6)) for i, a in enumerate(boxes)) / len(boxes)
+
+
+def _free_rows_by_cells(layout, x, w, h):
+    """A right answer by painting cells: a row is free when the box's cells are on the canvas and unpainted."""
+    taken = np.zeros((utils.layouts.GRID_H, utils.layouts.GRID_W), bool)
+    for _, bx, by, bw, bh in np.asarray(layout):
+        taken[by:by + bh, bx:bx + bw] = True
+    return np.array([y + h <= utils.layouts.GRID_H and not taken[y:y + h, x:x + w].any() for y in range(utils.layouts.GRID_H)])
+
+
+TABLES |= {
+    nb15.check_alignment_score: [
+        ("each box compared with itself", _alignment(self_too=True), "OTHER boxes"),
+        ("grid cells, not fractions", _alignment(grid_units=True), "fractions of the canvas"),
+        ("left compared with right", _alignment(any_kind=True), "same kind of line"),
+        ("horizontal lines only", _alignment(kinds=3), "all six lines"),
+        ("sum, not mean", _alignment(reduce="sum"), "not the sum"),
+        ("worst box, not mean", _alignment(reduce="max"), "not the worst box"),
+    ],
+    nb15.check_free_rows: [
+        ("touching counted as overlap", _free(touching=True), "share an edge"),
+        ("canvas ignored", _free(canvas=False), "lie on the canvas"),
+        ("last row forbidden", _free(strict_canvas=True), "exactly at the canvas"),
+        ("first row only", _free(height=False), "whole height h"),
+        ("columns ignored", _free(columns=False), "COLUMNS"),
+        ("a list, one entry short", lambda layout, x, w, h: list(_free()(layout, x, w, h)[:-1]), "one entry per row"),
+    ],
+    # wrong decoder inputs are caught on a fixed batch, before any training
+    nb15.check_letter_experiment: [
+        ("letter kept", lambda z, letter: tf.concat([z, letter], axis=-1), "still reads the letter"),
+        ("part of the letter kept", lambda z, letter: tf.concat([z, letter[:, :1]], axis=-1), "still reads the letter"),
+        ("letter folded into z", lambda z, letter: z + tf.reduce_sum(letter * tf.range(26, dtype=tf.float32), axis=-1, keepdims=True),
+         "still reads the letter"),
+        ("z dropped, letter kept", lambda z, letter: letter, "does not depend on z"),
+        ("zeros", lambda z, letter: tf.zeros_like(z), "does not depend on z"),
+        ("one row for the batch", lambda z, letter: tf.reshape(z, (1, -1)), "one row per glyph"),
+    ],
+}
+
 # ----------------------------------------------------------------------------- notebook 16
 
 
@@ -1349,6 +1404,9 @@ ALTERNATIVES = [
     (nb14.check_seeds_needed, lambda spread, half_width, confidence=0.95: next(
         n for n in range(2, 10**6) if scipy.stats.t.interval(confidence, n - 1)[1] * spread / math.sqrt(n) <= half_width)),
     (nb14.check_filter_experiment, lambda requested, probabilities: probabilities[np.arange(len(requested)), requested] > 0.5),  # trains
+    (nb15.check_alignment_score, _alignment_loops),
+    (nb15.check_free_rows, _free_rows_by_cells),
+    (nb15.check_letter_experiment, lambda z, letter: tf.concat([z, tf.zeros_like(letter)], axis=-1)),  # trains
     (nb17.check_fewest_jumps, _dijkstra_jumps),
     (nb13.check_ssim, _ssim_convolve),
     (nb13.check_peephole_step, _peephole_keras_ops),

@@ -33,6 +33,7 @@ CASES = {
     "09_transformer_from_scratch": {"NUM_STEPS": 4, "STEPS_PER_ROUND": 2},
     "10_diffusion_from_scratch": {"PIXEL_EPOCHS": 2},
     "17_game_worlds": {"COLUMN_EPOCHS": 2},
+    "15_design_generation": {"LAYOUT_EPOCHS": 2},
     "16_molecule_generation": {"TRAIN_STEPS": 4, "STEPS_PER_ROUND": 2},
     "11_music_generation": {"NUM_ROUNDS": 2},
     # 13_video_generation is missing: its training is not bit-for-bit reproducible on CPU (weights differ by ~3e-8 after
