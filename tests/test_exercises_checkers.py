@@ -70,8 +70,21 @@ CONTEXT = {
     nb11: lambda: {**notebook_definitions(nb11, classes=True), "REST": -1},  # Block (the experiment's solution extends it), REST
     nb16: lambda: _nb16_context(),  # Chem (RDKit) and selfies, imported by the notebook
     nb17: lambda: {"collections": collections, "physics": utils.levels.Physics()},  # the agent's search uses both
-    nb18: lambda: notebook_definitions(nb18),  # pairwise_distances
+    nb18: lambda: notebook_function(nb18, "pairwise_distances"),  # the solution of Exercise 1 uses the notebook's distances
 }
+
+
+def notebook_function(module, name: str) -> dict[str, object]:
+    """One top-level function of the notebook's code cells, defined as the notebook defines it (for notebooks whose other
+    functions have defaults chosen per mode, which ``notebook_definitions`` cannot evaluate)."""
+    namespace: dict[str, object] = {"np": np, "tf": tf, "keras": keras, "utils": utils}
+    for cell in json.loads(NOTEBOOKS[module].read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "code":
+            for statement in ast.parse("".join(cell["source"])).body:
+                if isinstance(statement, ast.FunctionDef) and statement.name == name:
+                    exec(compile(ast.Module([statement], []), str(NOTEBOOKS[module]), "exec"), namespace)  # noqa: S102
+                    return {name: namespace[name]}
+    raise LookupError(f"{NOTEBOOKS[module].name} defines no function {name!r}")
 
 
 def _nb16_context() -> dict[str, object]:
@@ -1113,6 +1126,8 @@ TABLES |= {
         ("density not divided by k", _density(per_k=False), "k times too large"),
         ("coverage of the generated points (precision)", _density(coverage_of="generated"), "share of GENERATED points"),
         ("density counts each sample once", _density(count="any"), "counts each generated point once"),
+        ("density is precision", lambda real, generated, k: (_density(count="any")(real, generated, k)[0] * k,
+                                                             _density()(real, generated, k)[1]), "that is precision"),
         ("balls around the generated points", _density(balls_of="generated"), "balls are around the GENERATED points"),
         ("(coverage, density) swapped", _density(swap=True), "(coverage, density)"),
     ],

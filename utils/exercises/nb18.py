@@ -44,9 +44,12 @@ def _variants(real, generated, k: int) -> list[tuple[tuple[float, float], str]]:
         ((float(inside.sum() / (k * len(generated))), float(inside.any(axis=0).mean())),
          "your coverage is the share of GENERATED points inside some real ball (that is precision); coverage is the share of "
          "REAL points whose ball holds at least one generated point"),
+        ((float(inside.any(axis=0).sum() / (k * len(generated))), float(inside.any(axis=1).mean())),
+         "your density counts each generated point once (inside any ball or not): count every real ball that contains it, "
+         "then divide by k x M"),
         ((float(inside.any(axis=0).mean()), float(inside.any(axis=1).mean())),
-         "your density counts each generated point once (inside any ball or not, that is precision): count every real ball "
-         "that contains it, and divide by k x M"),
+         "your density is the share of generated points inside some real ball (that is precision): count every real ball "
+         "that contains each generated point, and divide by k x M"),
         ((float(generated_inside.sum() / (k * len(generated))), float(generated_inside.any(axis=1).mean())),
          "your balls are around the GENERATED points; density and coverage use only balls around the REAL points "
          "(that is what makes them robust to generated outliers)"),
@@ -72,6 +75,7 @@ def check_density_coverage(function, *, reveal: bool = True) -> bool:
     verdict = check_function(what, function, "(real, generated, k) -> (density, coverage)")
     if verdict is not None:
         return verdict
+    answers, expected, wrongs = [], [], []
     for index, (name, real, generated, k) in enumerate(_density_cases()):
         if index == 0:
             status, result = attempt(what, function, real.copy(), generated.copy(), k)
@@ -84,16 +88,20 @@ def check_density_coverage(function, *, reveal: bool = True) -> bool:
         values = as_float_array(what, result, (2,))
         if values is None:
             return report(False, f"{what}: return two numbers, (density, coverage)")
-        expected = np.array(reference_density_coverage(real, generated, k))
-        if np.allclose(values, expected, atol=1e-6):
-            continue
-        for wrong, hint in _variants(real, generated, k):
-            if np.allclose(values, wrong, atol=1e-6) and not np.allclose(wrong, expected, atol=1e-6):
-                return report(False, f"{what}: on {name}, {hint}")
-        if np.allclose(values[::-1], expected, atol=1e-6):
+        answers.append(values)
+        expected.append(np.array(reference_density_coverage(real, generated, k)))
+        wrongs.append(_variants(real, generated, k))
+    bad = [i for i, (a, e) in enumerate(zip(answers, expected)) if not np.allclose(a, e, atol=1e-6)]
+    if bad:
+        name = _density_cases()[bad[0]][0]
+        for variant in range(len(wrongs[0])):  # the mistake that explains every case
+            if all(np.allclose(answers[i], wrongs[i][variant][0], atol=1e-6) for i in range(len(answers))):
+                return report(False, f"{what}: on {name}, {wrongs[bad[0]][variant][1]}")
+        if all(np.allclose(a[::-1], e, atol=1e-6) for a, e in zip(answers, expected)):
             return report(False, f"{what}: you returned (coverage, density); return (density, coverage)")
-        return report(False, f"{what}: on {name} you returned density {values[0]:.4f}, coverage {values[1]:.4f}; expected "
-                             f"{expected[0]:.4f} and {expected[1]:.4f}. A generated point counts once per real ball (distance <= "
+        given, wanted = answers[bad[0]], expected[bad[0]]
+        return report(False, f"{what}: on {name} you returned density {given[0]:.4f}, coverage {given[1]:.4f}; expected "
+                             f"{wanted[0]:.4f} and {wanted[1]:.4f}. A generated point counts once per real ball (distance <= "
                              "that real point's radius) that contains it.")
     if not reveal:
         return report(True, f"{what}: correct ({HIDDEN})")
@@ -188,17 +196,17 @@ def check_longest_match(function, *, reveal: bool = True) -> bool:
         return report(True, f"{what}: correct ({HIDDEN})")
     from .. import data
 
-    text = data.load_shakespeare(limit_chars=200_000).train
+    text = data.load_shakespeare(limit_chars=EXPERIMENT["corpus_chars"]).train
     line = "HAMLET:\nTo be, or not to be, that is the question."
     length, found = evaluation.longest_verbatim_match(line, text)
-    return report(True, f"{what}: correct on {len(MATCH_CASES)} cases. On the notebook's 200,000-character slice, the line "
+    return report(True, f"{what}: correct on {len(MATCH_CASES)} cases. On the notebook's 100,000-character slice, the line "
                         f"{line!r} shares at most {length} characters with it ({found!r}): a copy check must beat what real, "
                         "unseen text already shares with the corpus.")
 
 
 # ----------------------------------------------------------------------------- Exercise 3 (experiment): the bias for short texts
 
-EXPERIMENT = {"gamma": 0.5, "length": 100, "texts": 200, "corpus_chars": 200_000, "alpha": 0.05, "seed": 0, "step": 0.25}
+EXPERIMENT = {"gamma": 0.5, "length": 100, "texts": 200, "corpus_chars": 100_000, "alpha": 0.05, "seed": 0, "step": 0.25}
 
 
 @functools.lru_cache(maxsize=1)
