@@ -76,7 +76,7 @@ def check_density_coverage(function, *, reveal: bool = True) -> bool:
     if verdict is not None:
         return verdict
     answers, expected, wrongs = [], [], []
-    for index, (name, real, generated, k) in enumerate(_density_cases()):
+    for index, (_name, real, generated, k) in enumerate(_density_cases()):
         if index == 0:
             status, result = attempt(what, function, real.copy(), generated.copy(), k)
             if status != "ok":
