@@ -28,10 +28,29 @@ import tensorflow as tf
 
 import utils
 from utils import metrics
-from utils.exercises import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb13, nb14, nb15, nb16, nb17
+from utils.exercises import (
+    nb00,
+    nb01,
+    nb02,
+    nb03,
+    nb04,
+    nb05,
+    nb06,
+    nb07,
+    nb08,
+    nb09,
+    nb10,
+    nb11,
+    nb13,
+    nb14,
+    nb15,
+    nb16,
+    nb17,
+    nb18,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb13, nb14, nb15, nb16, nb17]
+MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb13, nb14, nb15, nb16, nb17, nb18]
 NOTEBOOKS = {module: next((ROOT / "notebooks").glob(f"{module.__name__[-2:]}_*.ipynb")) for module in MODULES}
 
 
@@ -72,7 +91,21 @@ CONTEXT = {
     nb15: lambda: {"L": utils.layouts},  # the notebook's short name for utils.layouts
     nb16: lambda: _nb16_context(),  # Chem (RDKit) and selfies, imported by the notebook
     nb17: lambda: {"collections": collections, "physics": utils.levels.Physics()},  # the agent's search uses both
+    nb18: lambda: notebook_function(nb18, "pairwise_distances"),  # the solution of Exercise 1 uses the notebook's distances
 }
+
+
+def notebook_function(module, name: str) -> dict[str, object]:
+    """One top-level function of the notebook's code cells, defined as the notebook defines it (for notebooks whose other
+    functions have defaults chosen per mode, which ``notebook_definitions`` cannot evaluate)."""
+    namespace: dict[str, object] = {"np": np, "tf": tf, "keras": keras, "utils": utils}
+    for cell in json.loads(NOTEBOOKS[module].read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "code":
+            for statement in ast.parse("".join(cell["source"])).body:
+                if isinstance(statement, ast.FunctionDef) and statement.name == name:
+                    exec(compile(ast.Module([statement], []), str(NOTEBOOKS[module]), "exec"), namespace)  # noqa: S102
+                    return {name: namespace[name]}
+    raise LookupError(f"{NOTEBOOKS[module].name} defines no function {name!r}")
 
 
 def _nb16_context() -> dict[str, object]:
@@ -1195,6 +1228,72 @@ TABLES |= {
     ],
 }
 
+
+# ----------------------------------------------------------------------------- notebook 18
+
+
+def _density(*, self_neighbour=False, per_k=True, coverage_of="real", count="balls", balls_of="real", swap=False):
+    def answer(real, generated, k):
+        real, generated = np.asarray(real, "float64"), np.asarray(generated, "float64")
+        centres = real if balls_of == "real" else generated
+        radii = np.sort(scipy.spatial.distance.cdist(centres, centres), axis=1)[:, k - 1 if self_neighbour else k]
+        if balls_of == "real":
+            inside = scipy.spatial.distance.cdist(real, generated) <= radii[:, None]
+        else:
+            inside = scipy.spatial.distance.cdist(real, generated) <= radii[None, :]
+        hits = inside.sum() if count == "balls" else inside.any(axis=0).sum()
+        density = hits / ((k if per_k else 1) * len(generated))
+        coverage = inside.any(axis=1).mean() if coverage_of == "real" else inside.any(axis=0).mean()
+        return (coverage, density) if swap else (density, coverage)
+    return answer
+
+
+def _longest(*, starts="all", end_offset=0, plus=0, as_text=False):
+    def answer(generated, corpus):
+        best, best_text = 0, ""
+        for start in (range(len(generated)) if starts == "all" else [0]):
+            for end in range(start + 1, len(generated) + 1 - end_offset):
+                if generated[start:end] in corpus and end - start > best:
+                    best, best_text = end - start, generated[start:end]
+        return best_text if as_text else best + plus
+    return answer
+
+
+def _delta(offset):
+    """The reference run's smallest bias plus ``offset`` (measured once, in about a second)."""
+    return nb18.reference_smallest_delta() + offset
+
+
+TABLES |= {
+    nb18.check_density_coverage: [
+        ("the point itself as its first neighbour", _density(self_neighbour=True), "its own nearest neighbour"),
+        ("density not divided by k", _density(per_k=False), "k times too large"),
+        ("coverage of the generated points (precision)", _density(coverage_of="generated"), "share of GENERATED points"),
+        ("density counts each sample once", _density(count="any"), "counts each generated point once"),
+        ("density is precision", lambda real, generated, k: (_density(count="any")(real, generated, k)[0] * k,
+                                                             _density()(real, generated, k)[1]), "that is precision"),
+        ("balls around the generated points", _density(balls_of="generated"), "balls are around the GENERATED points"),
+        ("(coverage, density) swapped", _density(swap=True), "(coverage, density)"),
+    ],
+    nb18.check_longest_match: [
+        ("only the match at the first character", _longest(starts="first"), "every start position"),
+        ("stops one character early", _longest(end_offset=1), "one character early"),
+        ("shared characters, not a substring", lambda generated, corpus: len(set(generated) & set(corpus)), "contiguous substring"),
+        ("returns the substring", _longest(as_text=True), "return its length"),
+        ("one too many", _longest(plus=1), "expected"),
+    ],
+    # a value: the smallest delta, judged by measuring it and the one below
+    nb18.check_watermark_experiment: [
+        ("one step too small", _delta(-0.25), "too weak"),
+        ("one step too large", _delta(0.25), "not the smallest"),
+        ("no bias", 0.0, "no watermark"),
+        ("negative bias", -1.0, "no watermark"),
+        ("not a multiple of 0.25", 1.3, "multiple of 0.25"),
+        ("far too large", 50.0, "far larger"),
+        ("a function, not its value", lambda: 2.0, "got a function"),
+    ],
+}
+
 # ----------------------------------------------------------------------------- notebook 16
 
 
@@ -1412,11 +1511,13 @@ ALTERNATIVES = [
     (nb13.check_peephole_step, _peephole_keras_ops),
     (nb13.check_context_experiment, lambda seen: seen[:, [-1]]),  # trains (smoke-sized under CI)
     (nb17.check_erosion_step, lambda height, talus, rate: utils.levels.thermal_erosion_step(height, talus=talus, rate=rate)),
+    (nb18.check_density_coverage, _density()),  # scipy's distances
+    (nb18.check_longest_match, _longest()),  # every (start, end) pair, O(n^2) searches
 ]
 
 CHECKERS = list(TABLES)
 VALUE_CHECKERS = {nb04.check_label_information, nb07.check_penalty_experiment,
-                  nb08.check_window_experiment, nb09.check_mask_experiment}
+                  nb08.check_window_experiment, nb09.check_mask_experiment, nb18.check_watermark_experiment}
 TWO_FUNCTION_CHECKERS = {nb16.check_representation_experiment}  # (encode, decode): tested below
 FUNCTION_CHECKERS = [checker for checker in CHECKERS if checker not in VALUE_CHECKERS]
 WRONG = [(checker, answer, phrase) for checker, rows in TABLES.items() for _, answer, phrase in rows]
