@@ -184,7 +184,7 @@ def check_fast_griffin_lim(function, *, reveal: bool = True) -> bool:
         if wave is None or wave.ndim != 2 or len(wave) != len(magnitude) or wave.shape[1] < 7000:
             shape = "junk" if wave is None else f"shape {wave.shape}"
             hint = (" That looks like a spectrogram: return the waveform (the inverse STFT of the last estimate)."
-                    if wave is not None and wave.shape[-1] == magnitude.shape[-1] else "")
+                    if wave is not None and wave.ndim >= 1 and wave.shape[-1] == magnitude.shape[-1] else "")
             return report(False, f"{what}: expected waveforms of shape ({len(magnitude)}, samples) with about 8,000 samples each "
                                  f"(or the inverse STFT's 8,448), got {shape}.{hint}")
         if not np.all(np.isfinite(wave)):
@@ -219,7 +219,7 @@ def check_fast_griffin_lim(function, *, reveal: bool = True) -> bool:
 
 RF_CASES = (2, 3, 16, 17, 64, 100, 512)
 EXPERIMENT = {"short": 16, "long": 128, "steps": 300, "batch": 16, "crop": 128, "channels": 24, "notes": 96, "seed": 0}
-SMOKE_EXPERIMENT = {**EXPERIMENT, "steps": 40, "notes": 24}  # CI: the code path only
+SMOKE_EXPERIMENT = {**EXPERIMENT, "steps": 15, "notes": 16}  # CI: the code path only
 GAP_TOLERANCE = 0.35  # a correct answer's measured gap lands within 35% of the reference's (it is the same run when the stacks match)
 
 
