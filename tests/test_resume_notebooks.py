@@ -36,7 +36,6 @@ CASES = {
     "17_game_worlds": {"COLUMN_EPOCHS": 2},
     "16_molecule_generation": {"TRAIN_STEPS": 4, "STEPS_PER_ROUND": 2},
     "11_music_generation": {"NUM_ROUNDS": 2},
-    "12_audio_generation": {"WAVENET_ROUNDS": 2},
 }
 
 
