@@ -41,6 +41,7 @@ from utils.exercises import (
     nb09,
     nb10,
     nb11,
+    nb12,
     nb13,
     nb14,
     nb15,
@@ -50,7 +51,7 @@ from utils.exercises import (
 )
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb13, nb14, nb15, nb16, nb17, nb18]
+MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb12, nb13, nb14, nb15, nb16, nb17, nb18]
 NOTEBOOKS = {module: next((ROOT / "notebooks").glob(f"{module.__name__[-2:]}_*.ipynb")) for module in MODULES}
 
 
@@ -88,6 +89,7 @@ CONTEXT = {
     nb09: lambda: notebook_definitions(nb09, classes=True),  # mask_experiment, MiniGPT and what it uses
     nb10: lambda: {"layers": keras.layers},  # the experiment's solution builds its model with layers
     nb11: lambda: {**notebook_definitions(nb11, classes=True), "REST": -1},  # Block (the experiment's solution extends it), REST
+    nb12: lambda: {"FRAME_LENGTH": 512, "FRAME_STEP": 128},  # the STFT settings of the notebook's Parameters cell
     nb15: lambda: {"L": utils.layouts},  # the notebook's short name for utils.layouts
     nb16: lambda: _nb16_context(),  # Chem (RDKit) and selfies, imported by the notebook
     nb17: lambda: {"collections": collections, "physics": utils.levels.Physics()},  # the agent's search uses both
@@ -1291,6 +1293,60 @@ TABLES |= {
         ("not a multiple of 0.25", 1.3, "multiple of 0.25"),
         ("far too large", 50.0, "far larger"),
         ("a function, not its value", lambda: 2.0, "got a function"),
+    ],
+}
+
+# ----------------------------------------------------------------------------- notebook 12
+
+
+def _fast_griffin_lim(*, sign=1.0, project=True, iterations=None, keep="projected"):
+    """Griffin-Lim with momentum and one typical mistake (sign, no magnitude projection, fixed iterations, what is kept)."""
+    def run(magnitude, num_iterations, momentum):
+        frames = {"frame_length": 512, "frame_step": 128}
+        target = tf.complex(tf.constant(magnitude, tf.float32), 0.0)
+        phase = tf.constant(np.random.default_rng(0).uniform(-np.pi, np.pi, magnitude.shape), tf.float32)
+        spectrogram = previous = target * tf.exp(tf.complex(0.0, phase))
+        for _ in range(num_iterations if iterations is None else iterations):
+            consistent = utils.audio.stft(utils.audio.istft(spectrogram, **frames), **frames)[:, :magnitude.shape[1]]
+            projected = target * tf.exp(tf.complex(0.0, tf.math.angle(consistent))) if project else consistent
+            spectrogram = projected + tf.cast(sign * momentum, tf.complex64) * (projected - previous)
+            previous = projected if keep == "projected" else spectrogram
+        return utils.audio.istft(spectrogram, **frames).numpy()
+    return run
+
+
+def _dilations(*, stop="field", base=2, first=1):
+    def dilations_for(receptive_field):
+        dilations = []
+        while (1 + sum(dilations) if stop == "field" else sum(dilations)) < receptive_field:
+            dilations.append(first * base ** len(dilations) if base > 1 else 1)
+        return dilations
+    return dilations_for
+
+
+TABLES |= {
+    nb12.check_harmonic_pitch: [
+        ("strongest FFT peak", nb12._strongest_peak, "octave too high"),
+        ("MIDI pitch instead of Hz", lambda wave, rate: float(utils.audio.hz_to_midi(nb12.reference_harmonic_pitch(wave, rate))), "MIDI pitch"),
+        ("period in samples", lambda wave, rate: rate / nb12.reference_harmonic_pitch(wave, rate), "period in samples"),
+        ("sample rate assumed 8 kHz", lambda wave, rate: nb12.reference_harmonic_pitch(wave, 8000), "sample_rate argument"),
+        ("a subharmonic", lambda wave, rate: nb12.reference_harmonic_pitch(wave, rate) / 2, "subharmonic"),
+        ("a quarter tone sharp", lambda wave, rate: nb12.reference_harmonic_pitch(wave, rate) * 2 ** (0.6 / 12), "semitones off"),
+    ],
+    nb12.check_fast_griffin_lim: [
+        ("momentum ignored (plain Griffin-Lim)", _fast_griffin_lim(sign=0.0), "Is momentum used"),
+        ("magnitudes never imposed", _fast_griffin_lim(project=False), "put the target"),
+        ("one iteration only", _fast_griffin_lim(iterations=1), "num_iterations"),
+        ("a magnitude returned, not a waveform", lambda m, n, a: np.abs(m), "looks like a spectrogram"),
+        ("extrapolated value kept as the previous one", _fast_griffin_lim(keep="extrapolated"), "previous"),
+    ],
+    nb12.check_receptive_field_experiment: [
+        ("R = sum(d): one layer too many", _dilations(stop="sum"), "stop one layer earlier"),
+        ("undilated layers", _dilations(base=1), "must double"),
+        ("too few layers", lambda rf: [2**k for k in range(max(1, int(np.log2(rf)) - 1))], "see only"),
+        ("dilations start at 0", lambda rf: [0] + _dilations()(rf), "at least 1"),
+        ("the receptive field returned", lambda rf: rf, "list of whole"),
+        ("tripling dilations", _dilations(base=3), "fewest doubling"),
     ],
 }
 
