@@ -2,7 +2,7 @@
 
 matplotlib's wheel carries, in ``matplotlib.get_data_path()/fonts/ttf``, the DejaVu families (Sans, Sans Mono,
 Serif, each regular, bold, oblique/italic and bold oblique/italic), STIX General (four styles) and six Computer
-Modern faces (roman, bold, sans, italic, typewriter, math italic): the 22 fonts of ``FONT_FILES``, all with the
+Modern faces (roman, bold, sans, typewriter, math italic): the 21 fonts of ``FONT_FILES`` (present in every matplotlib the course supports), all with the
 26 capital letters. (Licences: DejaVu's is a free Bitstream Vera derivative, STIX's the SIL Open Font License,
 Computer Modern's the BaKoMa fonts' licence; data/README.md says where each licence text is.)
 
@@ -31,7 +31,7 @@ FONT_FILES = (
     "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSansMono-Oblique.ttf", "DejaVuSansMono-BoldOblique.ttf",
     "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSerif-BoldItalic.ttf",
     "STIXGeneral.ttf", "STIXGeneralBol.ttf", "STIXGeneralItalic.ttf", "STIXGeneralBolIta.ttf",
-    "cmr10.ttf", "cmb10.ttf", "cmss10.ttf", "cmti10.ttf", "cmtt10.ttf", "cmmi10.ttf",
+    "cmr10.ttf", "cmb10.ttf", "cmss10.ttf", "cmtt10.ttf", "cmmi10.ttf",  # not cmti10: new in matplotlib 3.11 (Colab has 3.10)
 )
 SUPERSAMPLE = 4
 
@@ -44,7 +44,7 @@ def font_dir() -> pathlib.Path:
 
 
 def font_names() -> list[str]:
-    """The 22 bundled fonts, by name (file name without .ttf). Example: ``font_names()[0] == "DejaVuSans"``"""
+    """The 21 bundled fonts, by name (file name without .ttf). Example: ``font_names()[0] == "DejaVuSans"``"""
     missing = [name for name in FONT_FILES if not (font_dir() / name).is_file()]
     if missing:
         raise FileNotFoundError(f"matplotlib's font folder {font_dir()} lacks {missing}; reinstall matplotlib (pip install "

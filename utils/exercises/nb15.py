@@ -192,7 +192,7 @@ def check_free_rows(function, *, reveal: bool = True) -> bool:
 # ----------------------------------------------------------------------------- Exercise 3 (experiment): the letter in the decoder
 
 EXPERIMENT = {"fonts": ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono", "DejaVuSerif", "DejaVuSerif-Bold", "DejaVuSerif-Italic",
-                        "STIXGeneral", "STIXGeneralItalic", "cmr10", "cmb10", "cmtt10", "cmti10"),
+                        "STIXGeneral", "STIXGeneralItalic", "cmr10", "cmb10", "cmtt10", "DejaVuSans-BoldOblique"),
               "new_fonts": ("DejaVuSans-Oblique", "DejaVuSansMono-Bold", "STIXGeneralBolIta", "cmmi10"),
               "slants": (0.0, 0.2), "weights": (0, 2), "epochs": 25, "batch": 64, "latent": 16, "units": 128, "samples": 10,
               "known": "AGR", "seed": 0}
