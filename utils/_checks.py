@@ -93,25 +93,3 @@ def existing_file(name: str, path: Any, *, hint: str = "") -> pathlib.Path:
     if not path.is_file():
         raise FileNotFoundError(f"{name}: no file at {path}. {hint}".strip())
     return path
-
-
-def as_float_tensor(name: str, value: Any, *, min_rank: int = 1):
-    """Convert ``value`` to a float32 tensor with at least ``min_rank`` dimensions (batch first)."""
-    import tensorflow as tf
-
-    if value is None:
-        raise TypeError(f"{name} must be a tensor or array, got None")
-    try:
-        tensor = tf.convert_to_tensor(value, dtype=tf.float32)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"{name} must hold numbers, got {type(value).__name__} ({error})") from None
-    if tensor.shape.rank is not None and tensor.shape.rank < min_rank:
-        plural = "dimension" if min_rank == 1 else "dimensions"
-        raise ValueError(f"{name} must have at least {min_rank} {plural} (batch first), got shape {tuple(tensor.shape)}")
-    return tensor
-
-
-def same_shape(name_a: str, a, name_b: str, b) -> None:
-    """Refuse two tensors whose (known) shapes differ; unknown dimensions are compatible with any."""
-    if a.shape.rank is not None and b.shape.rank is not None and not a.shape.is_compatible_with(b.shape):
-        raise ValueError(f"{name_a} and {name_b} must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")

@@ -75,6 +75,25 @@ def _check_schedule(schedule) -> Schedule:
     return schedule
 
 
+def _tensor(name: str, value, *, min_rank: int = 1):
+    import tensorflow as tf
+
+    if value is None:
+        raise TypeError(f"{name} must be a tensor or array, got None")
+    try:
+        tensor = tf.convert_to_tensor(value, dtype=tf.float32)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must hold numbers, got {type(value).__name__} ({error})") from None
+    if tensor.shape.rank is not None and tensor.shape.rank < min_rank:
+        raise ValueError(f"{name} must have at least {min_rank} dimension(s) (batch first), got shape {tuple(tensor.shape)}")
+    return tensor
+
+
+def _same_shape(name_a: str, a, name_b: str, b) -> None:
+    if a.shape.rank is not None and b.shape.rank is not None and not a.shape.is_compatible_with(b.shape):
+        raise ValueError(f"{name_a} and {name_b} must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
+
+
 def _steps(name: str, t, num_steps: int, *, low: int = 0):
     """``t`` as an int32 tensor of rank 0 or 1, checked to lie in [low, num_steps - 1] (at run time inside tf.function)."""
     import tensorflow as tf
@@ -117,9 +136,9 @@ def q_sample(x0, t, noise, schedule: Schedule):
     import tensorflow as tf
 
     schedule = _check_schedule(schedule)
-    x0 = _checks.as_float_tensor("x0", x0)
-    noise = _checks.as_float_tensor("noise", noise)
-    _checks.same_shape("x0", x0, "noise", noise)
+    x0 = _tensor("x0", x0)
+    noise = _tensor("noise", noise)
+    _same_shape("x0", x0, "noise", noise)
     t = _steps("t", t, schedule.num_steps)
     if t.shape.rank == 1 and x0.shape[0] is not None and t.shape[0] is not None and t.shape[0] != x0.shape[0]:
         raise ValueError(f"t must hold one step per example ({x0.shape[0]}), got {t.shape[0]}")
@@ -155,8 +174,8 @@ def predict_x0(x_t, eps, t, schedule: Schedule):
     Example: ``x0_hat = utils.diffusion.predict_x0(x_t, model([x_t, t]), t, schedule)``
     """
     schedule = _check_schedule(schedule)
-    x_t, eps = _checks.as_float_tensor("x_t", x_t), _checks.as_float_tensor("eps", eps)
-    _checks.same_shape("x_t", x_t, "eps", eps)
+    x_t, eps = _tensor("x_t", x_t), _tensor("eps", eps)
+    _same_shape("x_t", x_t, "eps", eps)
     t = _steps("t", t, schedule.num_steps)
     signal = _per_example(np.sqrt(schedule.alpha_bars), t, x_t)
     noise_scale = _per_example(np.sqrt(1.0 - schedule.alpha_bars), t, x_t)
@@ -178,8 +197,8 @@ def ddpm_step(x_t, eps, t, schedule: Schedule, noise=None, *, variance: str = "b
 
     schedule = _check_schedule(schedule)
     _checks.one_of("variance", variance, ("beta", "posterior"))
-    x_t, eps = _checks.as_float_tensor("x_t", x_t), _checks.as_float_tensor("eps", eps)
-    _checks.same_shape("x_t", x_t, "eps", eps)
+    x_t, eps = _tensor("x_t", x_t), _tensor("eps", eps)
+    _same_shape("x_t", x_t, "eps", eps)
     t = _steps("t", t, schedule.num_steps)
     if t.shape.rank != 0:
         raise ValueError(f"t must be one step for the whole batch (a scalar), got shape {tuple(t.shape)}")
@@ -198,8 +217,8 @@ def ddpm_step(x_t, eps, t, schedule: Schedule, noise=None, *, variance: str = "b
         if tf.executing_eagerly() and int(t.numpy()) == 0:
             return mean
         raise ValueError("noise is needed for every step but the last (t = 0): pass e.g. tf.random.normal(x_t.shape)")
-    noise = _checks.as_float_tensor("noise", noise)
-    _checks.same_shape("x_t", x_t, "noise", noise)
+    noise = _tensor("noise", noise)
+    _same_shape("x_t", x_t, "noise", noise)
     sigma = tf.where(t > 0, tf.gather(tf.constant(sigmas, tf.float32), t), 0.0)
     return mean + sigma * noise
 
@@ -217,8 +236,8 @@ def ddim_step(x_t, eps, t, t_prev, schedule: Schedule, *, eta: float = 0.0, nois
 
     schedule = _check_schedule(schedule)
     eta = _checks.number_in("eta", eta, 0.0, 1.0)
-    x_t, eps = _checks.as_float_tensor("x_t", x_t), _checks.as_float_tensor("eps", eps)
-    _checks.same_shape("x_t", x_t, "eps", eps)
+    x_t, eps = _tensor("x_t", x_t), _tensor("eps", eps)
+    _same_shape("x_t", x_t, "eps", eps)
     t = _steps("t", t, schedule.num_steps)
     t_prev = _steps("t_prev", t_prev, schedule.num_steps, low=-1)
     if t.shape.rank != 0 or t_prev.shape.rank != 0:
@@ -238,8 +257,8 @@ def ddim_step(x_t, eps, t, t_prev, schedule: Schedule, *, eta: float = 0.0, nois
     if eta > 0:
         if noise is None:
             raise ValueError("eta > 0 adds fresh noise: pass noise (e.g. tf.random.normal(x_t.shape)), or use eta = 0")
-        noise = _checks.as_float_tensor("noise", noise)
-        _checks.same_shape("x_t", x_t, "noise", noise)
+        noise = _tensor("noise", noise)
+        _same_shape("x_t", x_t, "noise", noise)
         x_prev = x_prev + sigma * noise
     return x_prev
 

@@ -18,6 +18,25 @@ import numpy as np
 from . import _checks
 
 
+def _tensor(name: str, value, *, min_rank: int = 2):
+    import tensorflow as tf
+
+    if value is None:
+        raise TypeError(f"{name} must be a tensor or array, got None")
+    try:
+        tensor = tf.convert_to_tensor(value, dtype=tf.float32)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must hold numbers, got {type(value).__name__} ({error})") from None
+    if tensor.shape.rank is not None and tensor.shape.rank < min_rank:
+        raise ValueError(f"{name} must have at least {min_rank} dimensions (batch first), got shape {tuple(tensor.shape)}")
+    return tensor
+
+
+def _same_shape(name_a: str, a, name_b: str, b) -> None:
+    if a.shape.is_fully_defined() and b.shape.is_fully_defined() and a.shape != b.shape:
+        raise ValueError(f"{name_a} and {name_b} must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
+
+
 def reparameterize(mean, log_var, rng):
     """Sample z ~ N(mean, exp(log_var)) as mean + exp(log_var / 2) * eps with eps ~ N(0, I) from ``rng``.
 
@@ -27,9 +46,9 @@ def reparameterize(mean, log_var, rng):
     """
     import tensorflow as tf
 
-    mean = _checks.as_float_tensor("mean", mean, min_rank=2)
-    log_var = _checks.as_float_tensor("log_var", log_var, min_rank=2)
-    _checks.same_shape("mean", mean, "log_var", log_var)
+    mean = _tensor("mean", mean)
+    log_var = _tensor("log_var", log_var)
+    _same_shape("mean", mean, "log_var", log_var)
     if not isinstance(rng, tf.random.Generator):
         raise TypeError(f"rng must be a tf.random.Generator (e.g. tf.random.Generator.from_seed(0)), got {type(rng).__name__}")
     epsilon = rng.normal(tf.shape(mean))
@@ -44,9 +63,9 @@ def kl_to_standard_normal(mean, log_var):
     """
     import tensorflow as tf
 
-    mean = _checks.as_float_tensor("mean", mean, min_rank=2)
-    log_var = _checks.as_float_tensor("log_var", log_var, min_rank=2)
-    _checks.same_shape("mean", mean, "log_var", log_var)
+    mean = _tensor("mean", mean)
+    log_var = _tensor("log_var", log_var)
+    _same_shape("mean", mean, "log_var", log_var)
     per_dim = 0.5 * (tf.square(mean) + tf.exp(log_var) - log_var - 1.0)
     return tf.reduce_sum(tf.reshape(per_dim, [tf.shape(per_dim)[0], -1]), axis=1)
 
@@ -60,9 +79,9 @@ def bernoulli_nll(images, logits):
     """
     import tensorflow as tf
 
-    images = _checks.as_float_tensor("images", images, min_rank=2)
-    logits = _checks.as_float_tensor("logits", logits, min_rank=2)
-    _checks.same_shape("images", images, "logits", logits)
+    images = _tensor("images", images)
+    logits = _tensor("logits", logits)
+    _same_shape("images", images, "logits", logits)
     if tf.executing_eagerly():
         low, high = float(tf.reduce_min(images)), float(tf.reduce_max(images))
         if low < -1e-3 or high > 1 + 1e-3:
