@@ -83,15 +83,3 @@ print(repr(float(loss)), repr(float(tf.random.normal(()))))
     runs = [subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120) for _ in range(2)]
     assert all(run.returncode == 0 for run in runs), runs[0].stderr[-2000:]
     assert runs[0].stdout.strip() and runs[0].stdout == runs[1].stdout
-
-
-def test_setup_gives_a_rerun_in_the_same_kernel_the_same_layer_names():
-    """Running a notebook again from the top (setup cell first) names its layers as the first run did: TensorFlow's graph
-    optimiser orders some sums by op name, so other names would change the last bits of training (notebook 12's resume)."""
-    import keras
-
-    def build():
-        utils.setup(verbose=False)
-        return [keras.layers.Dense(2).name, keras.layers.Embedding(3, 2).name]
-
-    assert build() == build()

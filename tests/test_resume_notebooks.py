@@ -51,6 +51,12 @@ def _run_cells(notebook: pathlib.Path, out_dir: pathlib.Path, overrides: dict, i
     import nbformat
 
     cells = [cell.source for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"]
+    # Each run starts from fresh Keras names (dense, dense_1, ...), as in a new kernel: the straight and the interrupted
+    # runs share this process, and notebook 12's WaveNet trained differently (by ~6e-8 after one round) when its layers
+    # were named dense_27 instead of dense; two fresh processes agree bit for bit.
+    import keras
+
+    keras.backend.clear_session()
     last = next(i for i, source in enumerate(cells) if "utils.training.Checkpointer(" in source)
     namespace: dict = {"__name__": "__main__"}
     os.chdir(notebook.parent)

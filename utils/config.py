@@ -143,11 +143,6 @@ def setup(seed: int = DEFAULT_SEED, *, verbose: bool = True) -> None:
     Example: ``utils.setup()``
     """
     current_mode = mode()
-    import keras
-
-    # Fresh Keras names (dense, dense_1, ...) each time the notebook runs from the top: TensorFlow's graph optimiser
-    # orders some sums by op name, so a second run in the same kernel would otherwise differ in the last bits.
-    keras.backend.clear_session()
     seed_everything(seed)
     _configure_matplotlib()
     facts = describe(seed)
