@@ -210,6 +210,9 @@ def make_nsynth(num_notes: int, *, pitches: Sequence[int] = tuple(range(48, 73))
 # ----------------------------------------------------------------------------- mu-law companding
 
 
+_CHUNK = 1 << 20  # samples per chunk of the element-wise mu-law maps (8 MiB of float64 temporaries)
+
+
 def _channels(num_classes: Any) -> int:
     num_classes = _checks.positive_int("num_classes", num_classes, minimum=2)
     return num_classes
@@ -222,9 +225,13 @@ def mu_law_encode(audio: Any, num_classes: int = 256) -> np.ndarray:
     Quiet samples get fine steps, loud ones coarse steps. Example: ``utils.audio.mu_law_encode([0.0])`` -> [128]
     """
     mu = _channels(num_classes) - 1
-    x = np.clip(_checks.as_array("audio", audio).astype("float64"), -1.0, 1.0)
-    y = np.sign(x) * np.log1p(mu * np.abs(x)) / np.log1p(mu)
-    return np.clip(np.round((y + 1) / 2 * mu), 0, mu).astype("int32")
+    audio = _checks.as_array("audio", audio)
+    flat, levels = audio.reshape(-1), np.empty(audio.size, dtype="int32")
+    for begin in range(0, flat.size, _CHUNK):  # in chunks: float64 temporaries of a whole dataset would cost GBs
+        x = np.clip(flat[begin:begin + _CHUNK].astype("float64"), -1.0, 1.0)
+        y = np.sign(x) * np.log1p(mu * np.abs(x)) / np.log1p(mu)
+        levels[begin:begin + _CHUNK] = np.clip(np.round((y + 1) / 2 * mu), 0, mu)
+    return levels.reshape(audio.shape)
 
 
 def mu_law_decode(levels: Any, num_classes: int = 256) -> np.ndarray:
@@ -236,8 +243,11 @@ def mu_law_decode(levels: Any, num_classes: int = 256) -> np.ndarray:
     levels = _checks.as_array("levels", levels)
     if levels.size and (np.any(levels < 0) or np.any(levels > mu)):
         raise ValueError(f"levels must be integers from 0 to {mu} (num_classes - 1), got values from {levels.min()} to {levels.max()}")
-    y = 2 * levels.astype("float64") / mu - 1
-    return (np.sign(y) * np.expm1(np.abs(y) * np.log1p(mu)) / mu).astype("float32")
+    flat, audio = levels.reshape(-1), np.empty(levels.size, dtype="float32")
+    for begin in range(0, flat.size, _CHUNK):
+        y = 2 * flat[begin:begin + _CHUNK].astype("float64") / mu - 1
+        audio[begin:begin + _CHUNK] = np.sign(y) * np.expm1(np.abs(y) * np.log1p(mu)) / mu
+    return audio.reshape(levels.shape)
 
 
 # ----------------------------------------------------------------------------- pitch
