@@ -85,3 +85,27 @@ def test_watermark_bad_inputs():
         watermark.green_hits(np.array([1, 99]), V)
     with pytest.raises(TypeError, match="encode the text first"):
         watermark.green_hits(np.array([0.5, 1.0]), V)
+
+
+@pytest.mark.parametrize("context_width", [1, 3, 30])
+@pytest.mark.parametrize("ignore_repeats", [False, True])
+def test_batched_z_scores_equal_the_one_text_detector(context_width, ignore_repeats):
+    rng = np.random.default_rng(5)
+    texts = rng.integers(0, 6, (7, 60))  # few symbols: many repeated pairs, so ignore_repeats matters
+    texts[0] = np.array([3, 5] * 30)
+    expected = [watermark.z_score(row, V, key=11, context_width=context_width, ignore_repeats=ignore_repeats) for row in texts]
+    got = watermark.z_scores(texts, V, key=11, context_width=context_width, ignore_repeats=ignore_repeats)
+    assert got.shape == (7,) and np.allclose(got, expected)
+
+
+def test_batched_z_scores_reject_bad_inputs():
+    with pytest.raises(ValueError, match="too short"):
+        watermark.z_scores(np.zeros((3, 2), dtype=int), V, context_width=2)
+    with pytest.raises(ValueError, match="ids in"):
+        watermark.z_scores(np.full((2, 10), V), V)
+    with pytest.raises(TypeError, match="integer"):
+        watermark.z_scores(np.zeros((2, 10)), V)
+    with pytest.raises(ValueError):
+        watermark.z_scores(np.zeros(10, dtype=int), V)  # one text: pass it as a row
+    with pytest.raises(ValueError, match="key"):
+        watermark.z_scores(np.zeros((2, 10), dtype=int), V, key=-1)
