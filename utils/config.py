@@ -142,13 +142,7 @@ def setup(seed: int = DEFAULT_SEED, *, verbose: bool = True) -> None:
     Called once by the setup cell of every notebook (``describe()`` returns what it prints).
     Example: ``utils.setup()``
     """
-    import keras
-
     current_mode = mode()
-    # A fresh Keras session: layer names (dense, dense_1, ...) restart, so a notebook re-run in the same kernel builds
-    # graphs with the same op names as a fresh run. TensorFlow's graph optimiser orders some sums (the gradient of a
-    # layer used at several time steps) by op name, so other names round differently and training drifts (~1e-8/step).
-    keras.backend.clear_session()
     seed_everything(seed)
     _configure_matplotlib()
     facts = describe(seed)
