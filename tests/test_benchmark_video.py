@@ -101,3 +101,9 @@ def test_verdict_needs_the_winners_worst_run_to_beat_the_other_sides_best():
     assert theirs["verdict"] == "keras_example wins"
     running = bench.summarize({**_complete([0.8], []), "status": "running: 1 of 6 runs done"})
     assert running["verdict"] is None and running["readme"] is None
+
+
+def test_quick_check_cannot_overwrite_the_recorded_result():
+    # refused before any data is loaded or model trained: only the full protocol writes to benchmarks/results/
+    with pytest.raises(ValueError, match="only the full protocol"):
+        bench.main(["--cpu-seconds", "5", "--runs", "1", "--out", str(bench.protocol.RESULTS / bench.NAME)])
