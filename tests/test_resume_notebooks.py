@@ -1,11 +1,13 @@
 """A resumed training run equals an uninterrupted one, bit for bit, in every notebook that checkpoints.
 
 For each notebook, the notebook's own code cells up to and including its first training cell run in
-smoke mode three times: straight through two epochs (or rounds); then, in the same process,
-"interrupted" right after the first checkpoint is saved; and once more in a new Python process (as
-after a Colab disconnect), which must resume from that checkpoint and finish the second epoch.
-The two final checkpoints must hold identical variables (weights, optimizer moments, random
-generator states, epoch) and identical Python/NumPy random states.
+smoke mode twice. First straight through two epochs (or rounds); the moment the first checkpoint is
+saved, the run's output folder is copied: that copy is what a session "interrupted" right after its
+first save leaves behind (the interrupted run would be this run up to that point, so running it again
+would only repeat it). Then, in a new Python process (as after a Colab disconnect), the same cells
+run on the copy: they must resume from that checkpoint and finish the second epoch. The two final
+checkpoints must hold identical variables (weights, optimizer moments, random generator states,
+epoch) and identical Python/NumPy random states.
 
 Run by hand: ``COURSE_MODE=smoke .venv/bin/python -m pytest tests/test_resume_notebooks.py``.
 """
@@ -15,8 +17,10 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
+import time
 
 import numpy as np
 
@@ -37,26 +41,22 @@ CASES = {
     "16_molecule_generation": {"TRAIN_STEPS": 4, "STEPS_PER_ROUND": 2},
     "11_music_generation": {"NUM_ROUNDS": 2},
     "12_audio_generation": {"WAVENET_ROUNDS": 2},
-    # Notebooks 12 and 13 drifted by ~6e-8 / ~3e-8 when the interrupted run re-ran their cells in the same process:
-    # TensorFlow's graph optimiser (Grappler's arithmetic optimiser) orders the terms of summed gradients by op name,
-    # and Keras's layer-name counters (conv2d_5 instead of conv2d) differ in a second run. _run_cells clears the Keras
-    # session first, as a new kernel would.
     "13_video_generation": {"DET_EPOCHS": 2},
 }
 
 
-class Interrupted(Exception):
-    """Raised in place of the second checkpoint save: the session 'disconnects' after one epoch."""
+def _run_cells(notebook: pathlib.Path, out_dir: pathlib.Path, overrides: dict, snapshot: pathlib.Path | None) -> None:
+    """(In the child process) exec the notebook's code cells up to its first training cell.
 
-
-def _run_cells(notebook: pathlib.Path, out_dir: pathlib.Path, overrides: dict, interrupt: bool) -> None:
-    """(In the child process) exec the notebook's code cells up to its first training cell."""
+    With ``snapshot``, the output folder is copied there right after the first checkpoint is saved.
+    """
     import nbformat
 
     cells = [cell.source for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"]
-    # Each run starts from fresh Keras names (dense, dense_1, ...), as in a new kernel: the straight and the interrupted
-    # runs share this process, and notebook 12's WaveNet trained differently (by ~6e-8 after one round) when its layers
-    # were named dense_27 instead of dense; two fresh processes agree bit for bit.
+    # Each run starts from fresh Keras names (dense, dense_1, ...), as in a new kernel. Notebook 12's WaveNet trained
+    # differently (by ~6e-8 after one round) when a second run in one process named its layers dense_27 instead of
+    # dense: TensorFlow's graph optimiser (Grappler's arithmetic optimiser) orders the terms of summed gradients by op
+    # name. Two fresh processes agree bit for bit.
     import keras
 
     keras.backend.clear_session()
@@ -64,22 +64,27 @@ def _run_cells(notebook: pathlib.Path, out_dir: pathlib.Path, overrides: dict, i
     namespace: dict = {"__name__": "__main__"}
     os.chdir(notebook.parent)
     for index, source in enumerate(cells[: last + 1]):
+        started = time.perf_counter()
         exec(compile(source, f"{notebook.name} code cell {index}", "exec"), namespace)
+        print(f"code cell {index}: {time.perf_counter() - started:.1f} s", flush=True)  # shown when a case fails
         if source.startswith("# Parameters"):
             missing = sorted(set(overrides) - set(namespace))
             assert not missing, f"{notebook.name}'s Parameters cell has no {missing}"
             namespace.update(overrides)
             namespace["OUT"] = out_dir
             out_dir.mkdir(parents=True, exist_ok=True)  # what utils.output_dir does
-            if interrupt:
+            if snapshot is not None:
                 training = namespace["utils"].training
                 original_save = training.Checkpointer.save
 
-                def save_then_disconnect(self, *args, _save=original_save, **kwargs):
+                def save_then_snapshot(self, *args, _save=original_save, **kwargs):
                     path = _save(self, *args, **kwargs)
-                    raise Interrupted(path)
+                    if not snapshot.exists():  # the first save of the run: what a disconnect right now leaves behind
+                        shutil.copytree(out_dir, snapshot)
+                        print(f"SNAPSHOT after saving {pathlib.Path(path).name}", flush=True)
+                    return path
 
-                training.Checkpointer.save = save_then_disconnect
+                training.Checkpointer.save = save_then_snapshot
     try:
         import matplotlib.pyplot as plt
 
@@ -88,22 +93,19 @@ def _run_cells(notebook: pathlib.Path, out_dir: pathlib.Path, overrides: dict, i
         pass
 
 
-def _child(notebook: str, runs: str) -> None:
-    """Each run: [output folder, Parameters overrides, interrupt after the first save?]."""
-    notebook = str(pathlib.Path(notebook).resolve())  # the cells change the working directory
-    for out_dir, overrides, interrupt in json.loads(runs):
-        try:
-            _run_cells(pathlib.Path(notebook).resolve(), pathlib.Path(out_dir).resolve(), overrides, interrupt)
-        except Interrupted as stop:
-            print(f"INTERRUPTED after saving {pathlib.Path(str(stop)).name}", flush=True)
+def _child(notebook: str, run: str) -> None:
+    """One run: [output folder, Parameters overrides, snapshot folder or None]."""
+    out_dir, overrides, snapshot = json.loads(run)
+    _run_cells(pathlib.Path(notebook).resolve(), pathlib.Path(out_dir).resolve(), overrides,
+               pathlib.Path(snapshot).resolve() if snapshot else None)
 
 
-def _session(name: str, *runs: tuple[pathlib.Path, dict, bool]) -> str:
-    """Run the notebook's cells once per run, one after the other, in a new Python process."""
+def _session(name: str, out_dir: pathlib.Path, overrides: dict, snapshot: pathlib.Path | None = None) -> str:
+    """Run the notebook's cells once, in a new Python process."""
     notebook = ROOT / "notebooks" / f"{name}.ipynb"
     env = {**os.environ, "COURSE_MODE": "smoke", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
-    runs_json = json.dumps([[str(out_dir), overrides, interrupt] for out_dir, overrides, interrupt in runs])
-    result = subprocess.run([sys.executable, __file__, str(notebook), runs_json],
+    run_json = json.dumps([str(out_dir), overrides, str(snapshot) if snapshot else None])
+    result = subprocess.run([sys.executable, __file__, str(notebook), run_json],
                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
     assert result.returncode == 0, f"{name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result.stdout
@@ -138,13 +140,12 @@ def _assert_same_checkpoint(straight: pathlib.Path, resumed: pathlib.Path) -> No
 def _check_resume(name: str, tmp_path: pathlib.Path) -> None:
     overrides = CASES[name]
     fresh_start = {"FRESH_START": True} if name in ("06_dcgan", "07_cgan_wgan_gp", "10_diffusion_from_scratch") else {}
-    # one process: the uninterrupted run, then the run that "disconnects" after its first checkpoint
-    first = _session(name, (tmp_path / "straight", {**overrides, **fresh_start}, False),
-                     (tmp_path / "resumed", {**overrides, **fresh_start}, True))
-    assert first.count("INTERRUPTED after saving ckpt-1") == 1, first[-2000:]
-    # a new process, as after a disconnect: the same cells must resume and finish the second epoch
-    resume = {"FRESH_START": False} if fresh_start else {}  # what a learner sets to resume those two notebooks
-    second = _session(name, (tmp_path / "resumed", {**overrides, **resume}, False))
+    # the uninterrupted run, copying its output folder as it stands right after the first checkpoint is saved
+    first = _session(name, tmp_path / "straight", {**overrides, **fresh_start}, snapshot=tmp_path / "resumed")
+    assert first.count("SNAPSHOT after saving ckpt-1") == 1, first[-2000:]
+    # a new process, as after a disconnect: the same cells must resume from the copy and finish the second epoch
+    resume = {"FRESH_START": False} if fresh_start else {}  # what a learner sets to resume those three notebooks
+    second = _session(name, tmp_path / "resumed", {**overrides, **resume})
     assert "Resumed from ckpt-1: 1 epoch(s) already done." in second, second[-2000:]
 
     straight, resumed = _latest_checkpoints(tmp_path / "straight"), _latest_checkpoints(tmp_path / "resumed")
