@@ -1785,3 +1785,16 @@ def test_nb16_references_on_known_values():
     assert nb16.reference_internal_diversity([[1, 0], [0, 1]]) == pytest.approx(0.5)  # 1 - (1 + 1 + 0 + 0) / 4
     assert nb16.reference_selfies_tokens("CCO") == ["[C]", "[C]", "[O]"]
     assert nb16.reference_decode_selfies(["[C]", "[C]", "[O]"]) == "CCO"
+
+
+def test_nb11_spacing_reference_and_counter_on_known_values():
+    """An alto 13 or 14 semitones under the soprano is too wide, 12 is not; rests and the bass are free; the counter counts slots."""
+    candidates = np.array([-1, 50, 51, 52, 60, 80])
+    grid = np.array([[[64, -1, -1, -1]], [[-1, -1, -1, -1]]])
+    assert nb11.reference_spacing_allowed(grid, 0, 1, candidates).tolist() == [
+        [True, False, False, True, True, True], [True] * 6]
+    assert nb11.reference_spacing_allowed(grid, 0, 3, candidates).all()  # the bass
+    assert nb11.reference_spacing_allowed(grid, 0, 0, candidates).all()  # the soprano
+    pieces = np.array([[[76, 63, 55, 40], [76, 64, 51, 40], [76, 64, 52, 30], [-1, 40, 30, 10]]])  # 4 slots = half a bar
+    assert nb11.wide_spacing_per_bar(pieces) == 4.0  # two wide slots (S-A 13, A-T 13) in half a bar
+    assert nb11.wide_spacing_per_bar(pieces[0], steps_per_bar=4) == 2.0
