@@ -1474,6 +1474,22 @@ def _bits_by_voice(*, offset=1, scale=None, sign=1, reduce=None):
     return bits
 
 
+def _spacing(*, limit=12, strict=False, absolute=False, rest_ok=True, upper=lambda voice: voice - 1, slot=0, voices=(1, 2)):
+    """The spacing rule at sampling time, with one typical mistake switched on."""
+    def allowed(grid, t, voice, candidates):
+        grid, candidates = np.asarray(grid), np.asarray(candidates)
+        mask = np.ones((len(grid), len(candidates)), dtype=bool)
+        if voice in voices:
+            above = grid[:, max(t - slot, 0), upper(voice)][:, None]
+            gap = above - candidates[None, :]
+            gap = np.abs(gap) if absolute else gap
+            bad = (gap >= limit) if strict else (gap > limit)
+            sounding = (above != -1) & (candidates[None, :] != -1) if rest_ok else (above != -1)
+            mask &= ~(bad & sounding)
+        return mask
+    return allowed
+
+
 def _local(band):
     return lambda vocab_size, context, window, model_dim, num_heads, num_layers: nb11.reference_transformer(
         vocab_size, context, window, model_dim, num_heads, num_layers, band=lambda d: band(d, window))
@@ -1496,6 +1512,17 @@ TABLES |= {
         ("voices rotated", _bits_by_voice(offset=2), "rotated"),
         ("one number for all voices", _bits_by_voice(reduce="all"), "expected shape"),
         ("median, not mean", _bits_by_voice(reduce="median"), "average -log2 p"),
+    ],
+    nb11.check_spacing_rule: [
+        ("an octave forbidden too", _spacing(strict=True), "an octave (12 semitones) apart is still allowed"),
+        ("absolute distance", _spacing(absolute=True), "is a crossing, another rule's job"),
+        ("a rest candidate forbidden", _spacing(rest_ok=False), "a rest is never forbidden"),
+        ("compared with the soprano", _spacing(upper=lambda voice: 0), "the voice directly above"),
+        ("the previous slot", _spacing(slot=1), "at the same slot t"),
+        ("the bass restricted too", _spacing(voices=(1, 2, 3)), "the bass is free"),
+        ("nothing forbidden", lambda grid, t, voice, candidates: np.ones((len(grid), len(candidates)), bool), "forbids something"),
+        ("probabilities, not a mask", lambda grid, t, voice, candidates: np.full((len(grid), len(candidates)), 0.5), "booleans"),
+        ("one row for all pieces", lambda grid, t, voice, candidates: np.ones(len(candidates), bool), "expected shape"),
     ],
     # the learner builds a model; answers that are not local, not causal or the wrong shape are caught before any training
     nb11.check_local_attention_experiment: [
@@ -1758,3 +1785,16 @@ def test_nb16_references_on_known_values():
     assert nb16.reference_internal_diversity([[1, 0], [0, 1]]) == pytest.approx(0.5)  # 1 - (1 + 1 + 0 + 0) / 4
     assert nb16.reference_selfies_tokens("CCO") == ["[C]", "[C]", "[O]"]
     assert nb16.reference_decode_selfies(["[C]", "[C]", "[O]"]) == "CCO"
+
+
+def test_nb11_spacing_reference_and_counter_on_known_values():
+    """An alto 13 or 14 semitones under the soprano is too wide, 12 is not; rests and the bass are free; the counter counts slots."""
+    candidates = np.array([-1, 50, 51, 52, 60, 80])
+    grid = np.array([[[64, -1, -1, -1]], [[-1, -1, -1, -1]]])
+    assert nb11.reference_spacing_allowed(grid, 0, 1, candidates).tolist() == [
+        [True, False, False, True, True, True], [True] * 6]
+    assert nb11.reference_spacing_allowed(grid, 0, 3, candidates).all()  # the bass
+    assert nb11.reference_spacing_allowed(grid, 0, 0, candidates).all()  # the soprano
+    pieces = np.array([[[76, 63, 55, 40], [76, 64, 51, 40], [76, 64, 52, 30], [-1, 40, 30, 10]]])  # 4 slots = half a bar
+    assert nb11.wide_spacing_per_bar(pieces) == 4.0  # two wide slots (S-A 13, A-T 13) in half a bar
+    assert nb11.wide_spacing_per_bar(pieces[0], steps_per_bar=4) == 2.0

@@ -359,3 +359,124 @@ def check_local_attention_experiment(build_model, *, train_ids=None, val_ids=Non
     return report(True, f"{what}: correct, and the effect is measured (validation bits per token after {EXPERIMENT_STEPS} steps): "
                         f"full causal attention {references['full']:.3f}, attention {EXPERIMENT_WINDOW} tokens back (reference) "
                         f"{references['local']:.3f}, yours {yours:.3f}; {verdict}.")
+
+
+# ----------------------------------------------------------------------------- Exercise 4: a spacing rule at sampling time
+
+SPACING_LIMIT = 12  # semitones: neighbouring upper voices at most an octave apart
+SPACED_PAIRS = ((0, 1), (1, 2))  # (upper, lower): soprano-alto and alto-tenor; the bass may lie further below the tenor
+
+
+def reference_spacing_allowed(grid, t: int, voice: int, candidates) -> np.ndarray:
+    """(B, V) True where ``candidates`` for ``voice`` at slot ``t`` lie at most an octave below the voice directly above
+    (alto and tenor only; rests and candidates above the upper voice are never forbidden by this rule)."""
+    grid, candidates = np.asarray(grid, dtype=int), np.asarray(candidates, dtype=int)
+    allowed = np.ones((len(grid), len(candidates)), dtype=bool)
+    if voice in [lower for _, lower in SPACED_PAIRS]:
+        above = grid[:, t, voice - 1][:, None]
+        sounding = (above != REST) & (candidates[None, :] != REST)
+        allowed &= ~(sounding & (above - candidates[None, :] > SPACING_LIMIT))
+    return allowed
+
+
+def wide_spacing_per_bar(pieces, *, steps_per_bar: int = 8) -> float:
+    """Slots with soprano-alto or alto-tenor more than an octave apart (both sounding), per bar, over (N, T, 4) pieces."""
+    pieces = np.asarray(pieces, dtype=int)
+    if pieces.ndim == 2:
+        pieces = pieces[None]
+    wide = np.zeros(pieces.shape[:2], dtype=bool)
+    for upper, lower in SPACED_PAIRS:
+        both = (pieces[..., upper] != REST) & (pieces[..., lower] != REST)
+        wide |= both & (pieces[..., upper] - pieces[..., lower] > SPACING_LIMIT)
+    return float(wide.sum() / (pieces.shape[0] * pieces.shape[1] / steps_per_bar))
+
+
+def _spacing_cases():
+    """(grid (B, T, 4), t, voice) cases and the candidate pitches: three pieces, so that every row of the answer is checked;
+    the voices from ``voice`` down are still unplaced (REST) at slot t, as in the sampler."""
+    candidates = np.array([REST, *range(31, 85)])  # the notebook's tokens: the rest, then MIDI 31-84
+    slots = np.array([
+        [[72, 64, 55, 48], [76, 60, 50, 43]],  # at slot 1 the alto lies 16 below the soprano: too wide, but already placed
+        [[67, 60, 52, 43], [79, 66, 55, 40]],
+        [[64, 57, 48, 45], [REST, 62, 45, 38]],  # the soprano rests at slot 1: the alto is free
+    ])
+    cases = []
+    for voice in (1, 2, 3, 0):
+        grid = slots.copy()
+        grid[:, 1, voice:] = REST
+        cases.append((grid, 1, voice))
+    first = slots[:, :1].copy()
+    first[:, 0, 2:] = REST
+    cases.append((first, 0, 2))  # slot 0: there is no slot before it
+    return cases, candidates
+
+
+def _spacing_mistakes(grid, t, voice, candidates):
+    """Typical wrong masks (message, mask) for one case, to name the mistake the learner made."""
+    grid, candidates = np.asarray(grid, dtype=int), np.asarray(candidates, dtype=int)
+    rows, column = len(grid), candidates[None, :]
+
+    def gap_mask(above, *, limit=SPACING_LIMIT, strict=False, absolute=False, rest_ok=True):
+        gap = above[:, None] - column
+        gap = np.abs(gap) if absolute else gap
+        bad = (gap >= limit) if strict else (gap > limit)
+        if rest_ok:
+            bad &= (above[:, None] != REST) & (column != REST)
+        else:
+            bad &= above[:, None] != REST
+        return ~bad
+
+    everyone = np.ones((rows, len(candidates)), dtype=bool)
+    mistakes = []
+    if voice == 3:
+        mistakes.append(("the bass is free: the spacing rule binds soprano-alto and alto-tenor only (voices 1 and 2)",
+                         gap_mask(grid[:, t, 2])))
+    if voice in (1, 2):
+        above = grid[:, t, voice - 1]
+        mistakes += [
+            ("an octave (12 semitones) apart is still allowed: forbid only gaps of more than 12", gap_mask(above, strict=True)),
+            ("a candidate ABOVE the upper voice is a crossing, another rule's job: this rule forbids only candidates more than "
+             "an octave BELOW", gap_mask(above, absolute=True)),
+            ("a rest is never forbidden: REST = -1 is not a pitch (neither the candidate nor the voice above may be a rest "
+             "for the rule to apply)", gap_mask(above, rest_ok=False)),
+            ("compare with the voice directly above (voice - 1), not with the soprano", gap_mask(grid[:, t, 0])),
+        ]
+        if t > 0:
+            mistakes.append(("compare with the voice above at the same slot t (it is already placed), not at t - 1",
+                             gap_mask(grid[:, t - 1, voice - 1])))
+        mistakes.append(("the rule forbids something here: a note more than an octave below the voice above", everyone))
+    return mistakes
+
+
+def check_spacing_rule(function, *, reveal: bool = True) -> bool:
+    """Exercise 4: ``function(grid (B, T, 4), t, voice, candidates (V,))`` -> (B, V) booleans, True where a candidate for
+    ``voice`` at slot ``t`` is at most an octave below the voice directly above (alto and tenor; the bass is free)."""
+    what = "Exercise 4 (a spacing rule at sampling time)"
+    verdict = check_function(what, function, "(grid, t, voice, candidates) -> (B, V) booleans")
+    if verdict is not None:
+        return verdict
+    cases, candidates = _spacing_cases()
+    for grid, t, voice in cases:
+        status, result = attempt(what, function, grid.copy(), t, voice, candidates.copy())
+        if status != "ok":
+            return False
+        values = as_float_array(what, result, (len(grid), len(candidates)))
+        if values is None:
+            return False
+        if not np.isin(values, (0.0, 1.0)).all():
+            return report(False, f"{what}: expected booleans (True = allowed), got other values such as "
+                                 f"{values[~np.isin(values, (0.0, 1.0))][0]:g}")
+        mask, expected = values.astype(bool), reference_spacing_allowed(grid, t, voice, candidates)
+        if np.array_equal(mask, expected):
+            continue
+        hint = next((message for message, wrong in _spacing_mistakes(grid, t, voice, candidates) if np.array_equal(mask, wrong)),
+                    "compare each candidate with the voice directly above at slot t; forbid it only when both sound and the "
+                    "candidate lies more than 12 semitones below; the soprano and the bass are never restricted")
+        row = int(np.nonzero((mask != expected).any(axis=1))[0][0])
+        wrong_pitches = candidates[mask[row] != expected[row]]
+        return report(False, f"{what}: for voice {voice} at slot {t} under {grid[row, t].tolist()} (slot {t} of piece {row}) your "
+                             f"answer differs for the candidates {wrong_pitches.tolist()[:6]}: {hint}.")
+    if not reveal:
+        return report(True, f"{what}: correct ({HIDDEN})")
+    return report(True, f"{what}: correct. The cell goes on to harmonise the test sopranos with both rules and measures the "
+                        "spacing beside the other rules.")
