@@ -60,6 +60,24 @@ def _contexts(contexts, vocab_size: int) -> np.ndarray:
     return array.astype("uint64")
 
 
+def _symbol_scores(contexts: np.ndarray, vocab_size: int, key: int) -> np.ndarray:
+    """(N, vocab_size) uint64 hashes of (key, context, symbol) for checked contexts (N, width) of uint64 ids."""
+    code = np.full(len(contexts), key, dtype="uint64")
+    with np.errstate(over="ignore"):
+        for column in range(contexts.shape[1]):
+            code = _splitmix(code ^ contexts[:, column])
+        return _splitmix(code[:, None] * np.uint64(vocab_size) + np.arange(vocab_size, dtype="uint64")[None, :])
+
+
+def _is_green(contexts: np.ndarray, symbols: np.ndarray, vocab_size: int, key: int, gamma: float) -> np.ndarray:
+    """Boolean (N,): is ``symbols[i]`` on the green list of ``contexts[i]``? Equals ``green_mask(...)[i, symbols[i]]`` without
+    sorting every row: a symbol is green when fewer than round(gamma * vocab_size) symbols come before it in the stable order."""
+    scores = _symbol_scores(contexts, vocab_size, key)
+    own = scores[np.arange(len(scores)), symbols][:, None]
+    before = (scores < own) | ((scores == own) & (np.arange(vocab_size)[None, :] < symbols[:, None]))
+    return before.sum(axis=1) < round(gamma * vocab_size)
+
+
 def green_mask(contexts, vocab_size: int, *, key: int = DEFAULT_KEY, gamma: float = GAMMA) -> np.ndarray:
     """Boolean (N, vocab_size): the green symbols after each of N contexts (rows of previous symbol ids).
 
@@ -69,11 +87,7 @@ def green_mask(contexts, vocab_size: int, *, key: int = DEFAULT_KEY, gamma: floa
     """
     vocab_size, key, gamma = _check_settings(vocab_size, key, gamma)
     contexts = _contexts(contexts, vocab_size)
-    code = np.full(len(contexts), key, dtype="uint64")
-    with np.errstate(over="ignore"):
-        for column in range(contexts.shape[1]):
-            code = _splitmix(code ^ contexts[:, column])
-        scores = _splitmix(code[:, None] * np.uint64(vocab_size) + np.arange(vocab_size, dtype="uint64")[None, :])
+    scores = _symbol_scores(contexts, vocab_size, key)
     num_green = round(gamma * vocab_size)
     order = np.argsort(scores, axis=1, kind="stable")[:, :num_green]
     mask = np.zeros((len(contexts), vocab_size), dtype=bool)
@@ -166,14 +180,15 @@ def z_scores(texts, vocab_size: int, *, key: int = DEFAULT_KEY, gamma: float = G
         if ignore_repeats:  # each (text, context, symbol) once
             _, first = np.unique(rows * vocab_size ** (context_width + 1) + codes, return_index=True)
             rows, windows, codes = rows[first], windows[first], codes[first]
-        _, first, inverse = np.unique(codes // vocab_size, return_index=True, return_inverse=True)
-        contexts = windows[first, :-1]
+        _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
     else:  # very long contexts: unique rows (slower)
         if ignore_repeats:
             _, first = np.unique(np.column_stack([rows, windows]), axis=0, return_index=True)
             rows, windows = rows[first], windows[first]
-        contexts, inverse = np.unique(windows[:, :-1], axis=0, return_inverse=True)
-    green = green_mask(contexts, vocab_size, key=key, gamma=gamma)[inverse.reshape(-1), windows[:, -1]]  # each context hashed once
+        _, first, inverse = np.unique(windows, axis=0, return_index=True, return_inverse=True)
+    # each distinct (context, symbol) pair looked up once; only the symbol's rank matters, not its context's whole green list
+    pairs = windows[first]
+    green = _is_green(pairs[:, :-1].astype("uint64"), pairs[:, -1], vocab_size, key, gamma)[inverse.reshape(-1)]
     hits = np.bincount(rows, weights=green, minlength=len(texts))
     scored = np.bincount(rows, minlength=len(texts))
     share = green_share(vocab_size, gamma)
