@@ -5,8 +5,9 @@ three ConvLSTM2D layers of 64 filters with kernels 5, 3 and 1 (ReLU, "same" padd
 normalisation after the first two, a Conv3D (3x3x3) sigmoid output, binary cross-entropy, Adam (1e-3), batches of 5,
 trained to map frames 0..T-2 to frames 1..T-1; at test time it predicts autoregressively, appending its last predicted
 frame to the frames it has and predicting again, as the example does. Ours is notebook 13's ``Forecaster`` (read from the
-notebook's own code cells with its full-mode Parameters, so the benchmark cannot drift from it), trained with the
-notebook's loss on its batches of 32: it reads the 5 context frames and writes the 10 future frames at once.
+notebook's own code cells with its full-mode Parameters, so the benchmark cannot drift from it), trained as the
+notebook trains it (its squared-error loss, its batches, teacher forcing in the first epochs): it reads the 5 context
+frames and writes the 10 future frames, each pixel taking its most likely move at test time.
 
 Same data for both: two-digit Moving-MNIST at 32x32 (``utils.video.moving_digits`` with the notebook's settings); the
 training clips of epoch k are the same for both sides and are built from MNIST-5k's 4,000 training digits only. Splits:
@@ -84,7 +85,7 @@ def notebook_namespace(path: pathlib.Path = NOTEBOOK, mode: str = "full") -> dic
         kept = [node for node in ast.parse(source).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
         if kept:
             exec(compile(ast.Module(body=kept, type_ignores=[]), f"{pathlib.Path(path).name}:cell{index}", "exec"), namespace)  # noqa: S102
-    missing = [name for name in ("Forecaster", "frame_loss") if name not in namespace]
+    missing = [name for name in ("Forecaster", "digit_loss") if name not in namespace]
     if missing:
         raise ValueError(f"{path} no longer defines {missing}: update benchmarks/{NAME}.py")
     return namespace
@@ -157,25 +158,30 @@ class OursSide:
         self.model = nb["Forecaster"](nb["FILTERS"], nb["HORIZON"], nb["LATENT_DIM"])
         self.model(np.zeros((2, nb["CONTEXT"], nb["FRAME_SIZE"], nb["FRAME_SIZE"], 1), "float32"))
         optimizer = keras.optimizers.Adam(nb["LEARNING_RATE"])
-        model, loss_fn = self.model, nb["frame_loss"]
+        model, loss_fn = self.model, nb["digit_loss"]
 
-        @tf.function
-        def step(seen, future):
-            with tf.GradientTape() as tape:
-                loss = loss_fn(future, model(seen))
-            optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_weights), model.trainable_weights))
-            return loss
+        def make_step(teacher_forcing: bool):
+            @tf.function
+            def step(seen, future):
+                with tf.GradientTape() as tape:
+                    loss = loss_fn(future, model(seen, truth=future if teacher_forcing else None))
+                optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_weights), model.trainable_weights))
+                return loss
+            return step
 
-        self.step = step
+        self.steps = {True: make_step(True), False: make_step(False)}  # the notebook's recipe: teacher forcing first
+        self.epoch = 0
 
     def train_batches(self, clips: np.ndarray):
         context, batch = self.nb["CONTEXT"], self.nb["BATCH"]
+        step = self.steps[self.epoch < self.nb["FORCED_EPOCHS"]]
+        self.epoch += 1
         for begin in range(0, len(clips) - batch + 1, batch):
             part = clips[begin:begin + batch]
-            yield lambda part=part: self.step(part[:, :context], part[:, context:])
+            yield lambda part=part: step(part[:, :context], part[:, context:])
 
-    def predict(self, seen: np.ndarray) -> np.ndarray:
-        return np.concatenate([np.asarray(self.model(seen[i:i + 128])) for i in range(0, len(seen), 128)])
+    def predict(self, seen: np.ndarray) -> np.ndarray:  # as the notebook predicts: each pixel takes its most likely move
+        return np.concatenate([np.asarray(self.model(seen[i:i + 128], choose=True)) for i in range(0, len(seen), 128)])
 
 
 def make_side(name: str, nb: dict, seed: int, config: dict = KERAS_EXAMPLE):
