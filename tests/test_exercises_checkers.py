@@ -561,6 +561,22 @@ def _reference_pair(transform):
     return lambda p, q: transform(*nb05.reference_value_and_jsd(p, q))
 
 
+def _train_each_reference_gan_once(train_gan):
+    """The PacGAN checker's tests (solution, wrong answers, the full-size separation) reuse the same seeded reference runs,
+    a few 3,000-step GAN trainings: train each once per test process, as ``nb10._reference_runs`` does in the module."""
+    cached = functools.lru_cache(maxsize=None)(train_gan)
+
+    @functools.wraps(train_gan)
+    def train_once(**settings):
+        if settings.get("num_steps") is None:  # the default, spelled out: one cache entry per run
+            settings["num_steps"] = nb05.EXPERIMENT["num_steps"]
+        return cached(**settings).copy()  # a copy: no caller can change what the next one gets
+
+    return train_once
+
+
+nb05.reference_train_gan = _train_each_reference_gan_once(nb05.reference_train_gan)
+
 TABLES |= {
     nb05.check_pacgan_experiment: [
         ("no packing: the collapsed run", lambda points, noise, seed, steps: _points_like(nb05.reference_runs(seed)[1])(seed),
