@@ -213,7 +213,7 @@ def smiles_to_selfies(smiles: str) -> str:
     """
     import selfies
 
-    if parse(smiles) is None:
+    if canonical(smiles) is None:  # (memoised: a notebook has usually just canonicalised the same strings)
         raise ValueError(f"{smiles[:60]!r} is not a valid SMILES string, so it has no SELFIES encoding")
     try:
         return selfies.encoder(smiles)
@@ -370,20 +370,29 @@ def properties(smiles: Sequence[str]) -> dict[str, np.ndarray]:
     Example: ``props = properties(["CCO", "c1ccccc1"]); props["QED"]``
     """
     smiles = _check_strings("smiles", smiles)
+    rows = []
     for index, text in enumerate(smiles):
-        if canonical(text) is None:
+        row = _property_values(text)
+        if row is None:
             raise ValueError(_invalid_message("smiles", index, text))
-    values = np.array([_property_values(text) for text in smiles], dtype="float64").reshape(len(smiles), 4)
+        rows.append(row)
+    values = np.array(rows, dtype="float64").reshape(len(smiles), 4)
     return {name: values[:, column].copy() for column, name in enumerate(PROPERTY_NAMES)}
 
 
 @functools.lru_cache(maxsize=200_000)
-def _property_values(smiles: str) -> tuple[float, float, float, float]:
-    # memoised per string (QED and SA cost about 3 ms a molecule; samples are scored several times in a notebook)
-    from rdkit.Chem import QED, Crippen, Descriptors
+def _property_values(smiles: str) -> tuple[float, float, float, float] | None:
+    # memoised per string (QED and SA cost about 3 ms a molecule; samples are scored several times in a notebook);
+    # None for an invalid string. QED's own inputs include logP and the weight: computed once, not again beside it
+    # (the same RDKit functions on the same molecule: QED.properties only strips explicit H atoms, which parsing
+    # SMILES has already done)
+    from rdkit.Chem import QED
 
     molecule = parse(smiles)
-    return (float(QED.qed(molecule)), float(Crippen.MolLogP(molecule)), float(Descriptors.MolWt(molecule)),
+    if molecule is None:
+        return None
+    qed_inputs = QED.properties(molecule)
+    return (float(QED.qed(molecule, qedProperties=qed_inputs)), float(qed_inputs.ALOGP), float(qed_inputs.MW),
             float(_sascorer().calculateScore(molecule)))
 
 

@@ -244,10 +244,11 @@ def representation_experiment(encode, decode, *, steps: int = EXPERIMENT["steps"
         train_step(tf.constant(ids[batches.integers(0, len(ids), settings["batch"])]))
     # sampling without a state: re-read the prefix each step (the model is tiny and the strings short)
     rng = np.random.default_rng(seed + 1)
+    last_logits = tf.function(lambda rows: model(rows, training=False)[:, -1], reduce_retracing=True)  # compiled: eager is slow
     rows = np.ones((settings["samples"], 1), dtype="int32")
     finished = np.zeros(settings["samples"], dtype=bool)
     for _ in range(ids.shape[1] - 1):
-        logits = model(tf.constant(rows), training=False)[:, -1].numpy().astype("float64")
+        logits = last_logits(tf.constant(rows)).numpy().astype("float64")
         probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
         probabilities /= probabilities.sum(axis=1, keepdims=True)
         tokens = (probabilities.cumsum(axis=1) > rng.random((len(rows), 1))).argmax(axis=1)
