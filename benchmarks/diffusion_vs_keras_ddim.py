@@ -9,7 +9,7 @@ keras_ddim 2, ...), run ``i`` of every side with seed ``i``.
   for the notebook's AE_EPOCHS (counted in the budget), then the residual-MLP denoiser on the
   standardised codes (linear schedule, T = 1,000, label dropout, EMA with warm-up) for the rest.
 - ``course_pixel``: notebook 10's pixel-space U-Net (cosine schedule, its width, batch and learning
-  rate), trained here far longer than the notebook can afford (it gets about 50 CPU-seconds there):
+  rate), trained here far longer than the notebook can afford (it gets 67-70 CPU-seconds there):
   this is where its FD-vs-CPU-time curve goes.
 - ``keras_ddim``: the configuration of the keras-io example "Denoising Diffusion Implicit Models"
   (A. Béres): U-Net widths [32, 64, 96, 128], block depth 2, residual blocks with parameter-free
