@@ -80,6 +80,7 @@ def test_keras_example_predicts_autoregressively(nb):
     assert prediction.shape == (2, 10, 32, 32, 1) and 0 <= prediction.min() and prediction.max() <= 1
     first = side.model(seen, training=False).numpy()[:, -1]
     assert np.allclose(prediction[:, 0], first, atol=1e-5)  # step 1 = the model's output after the last context frame
+    assert np.allclose(prediction, side.predict_by_rerunning(seen), atol=1e-5)  # carried states = the example's re-runs
     with pytest.raises(ValueError, match="unknown side"):
         bench.make_side("gan", nb, 0)
 
