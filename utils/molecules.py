@@ -178,15 +178,24 @@ def _invalid_message(name: str, index: int, text: str) -> str:
             "only: filter with utils.molecules.valid_smiles(...) first (validity() counts the invalid ones)")
 
 
-def _molecules(name: str, smiles: Sequence[str]) -> list:
+def _molecules(name: str, smiles: Sequence[str], *, shared: bool = True) -> list:
+    # shared=True: parsed through a small cache, since a notebook scores the same 1,000 molecules with fingerprints
+    # (twice: IntDiv and SNN), fragments and scaffolds in a row; only this module's read-only metrics see these shared
+    # objects (parse() itself returns a fresh molecule that its caller may modify, and so does shared=False)
     smiles = _check_strings(name, smiles)
     molecules = []
     for index, text in enumerate(smiles):
-        molecule = parse(text)
+        molecule = _parse_shared(text) if shared else parse(text)
         if molecule is None:
             raise ValueError(_invalid_message(name, index, text))
         molecules.append(molecule)
     return molecules
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_shared(smiles: str):
+    # parse(), memoised for _molecules: the same molecule object for repeated strings (never modified by its users)
+    return parse(smiles)
 
 
 # ----------------------------------------------------------------------------- strings and tokens
@@ -348,7 +357,8 @@ def sa_score(smiles: str) -> float:
 
     Example: ``sa_score("CCO")`` is about 1.98.
     """
-    return float(_sascorer().calculateScore(_molecules("smiles", [smiles])[0]))
+    # a fresh molecule: the scorer's stereo perception writes to it
+    return float(_sascorer().calculateScore(_molecules("smiles", [smiles], shared=False)[0]))
 
 
 def lipinski_violations(smiles: str) -> int:

@@ -213,13 +213,40 @@ def representation_experiment(encode, decode, *, steps: int = EXPERIMENT["steps"
     A sample that ``decode`` cannot turn into a string counts as invalid. Example:
     ``representation_experiment(reference_selfies_tokens, reference_decode_selfies)``
     """
+    from .. import molecules
+
+    sequences = tuple(tuple(encode(s)) for s in _experiment_smiles())
+    tokens, rows = _train_and_sample(sequences, int(steps), int(seed))
+    strings = []
+    for row in rows:
+        end = next((k for k, i in enumerate(row[1:]) if i in (0, 1, 2)), len(row) - 1)
+        pieces = [tokens[i] for i in row[1:1 + end]]
+        try:
+            text = decode(pieces) if pieces else ""
+        except Exception:  # a sample the learner's decode cannot read counts as invalid
+            text = ""
+        strings.append(text if isinstance(text, str) else "")
+    valid = molecules.valid_smiles(strings)
+    from rdkit.Chem import rdMolDescriptors
+
+    with_ring = [rdMolDescriptors.CalcNumRings(molecules.parse(s)) > 0 for s in valid]
+    return {"validity": molecules.validity(strings), "unique": len(set(valid)) / max(len(valid), 1),
+            "with a ring": float(np.mean(with_ring)) if valid else 0.0}
+
+
+@functools.lru_cache(maxsize=4)
+def _train_and_sample(sequences: tuple[tuple[str, ...], ...], steps: int, seed: int) -> tuple[list[str], np.ndarray]:
+    """The vocabulary's tokens and the sampled id rows of the tiny GRU trained on these token sequences.
+
+    Memoised on the sequences themselves: training is seeded, so the same tokens give the same model and samples, and
+    an answer that encodes exactly like a reference (the solution does) reuses that run instead of training it again.
+    """
     import keras
     import tensorflow as tf
 
     from .. import molecules
 
     settings = EXPERIMENT
-    sequences = [list(encode(s)) for s in _experiment_smiles()]
     vocab = molecules.TokenVocab.from_sequences(sequences)
     ids = vocab.encode(sequences)
     keras.utils.set_random_seed(seed)
@@ -257,21 +284,8 @@ def representation_experiment(encode, decode, *, steps: int = EXPERIMENT["steps"
         rows = np.concatenate([rows, tokens[:, None].astype("int32")], axis=1)
         if finished.all():
             break
-    strings = []
-    for row in rows:
-        end = next((k for k, i in enumerate(row[1:]) if i in (0, 1, 2)), len(row) - 1)
-        pieces = [vocab.tokens[i] for i in row[1:1 + end]]
-        try:
-            text = decode(pieces) if pieces else ""
-        except Exception:  # a sample the learner's decode cannot read counts as invalid
-            text = ""
-        strings.append(text if isinstance(text, str) else "")
-    valid = molecules.valid_smiles(strings)
-    from rdkit.Chem import rdMolDescriptors
-
-    with_ring = [rdMolDescriptors.CalcNumRings(molecules.parse(s)) > 0 for s in valid]
-    return {"validity": molecules.validity(strings), "unique": len(set(valid)) / max(len(valid), 1),
-            "with a ring": float(np.mean(with_ring)) if valid else 0.0}
+    rows.setflags(write=False)  # shared by every caller of the memoised run
+    return list(vocab.tokens), rows
 
 
 @functools.cache
