@@ -9,8 +9,9 @@ Where each solution is run: every checker has a hidden cell tagged "solution" wh
 runs twice elsewhere: at smoke size in CI, where nbval executes every code cell of every notebook and fails on an
 exception; and at full size in the committed run, which tests/test_notebooks.py requires to be fresh (made from the
 current notebook code and every utils module it imported, its checkers included) and free of errors. Running the
-solutions a third time here (at full size, in this process) took about 390 CPU-seconds of each CI run and tested
-nothing those two runs do not.
+solutions a third time here (at full size, in this process) tested nothing those two runs do not. (It saved less CI
+time than those tests took: they also trained the checkers' cached reference runs, which the wrong-answer tests
+below now train.)
 """
 
 from __future__ import annotations
