@@ -1660,6 +1660,34 @@ def test_solution_cells_are_run_by_nbval():
             assert cell["cell_type"] == "code" and "# NBVAL_SKIP" not in "".join(cell["source"])
 
 
+def _top_level_names(source: str) -> set[str]:
+    """Names a cell binds at top level by ``def``, ``class`` or assignment (imports excluded: rebinding a module is harmless)."""
+    names = set()
+    for statement in ast.parse(source).body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(statement.name)
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            names |= {node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)}
+    return names
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda module: NOTEBOOKS[module].name)
+def test_solution_cells_do_not_overwrite_the_learners_names(module):
+    """A solution defines its own names (``roc_auc_solution``, ``solution_ssim``...), so running it (or Run all) never replaces
+    what the learner wrote in the exercise cell, nor any other name the notebook defines."""
+    notebook_names, clashes = set(), {}
+    cells = dict(enumerate(json.loads(NOTEBOOKS[module].read_text(encoding="utf-8"))["cells"]))
+    solutions = {index for index, cell in cells.items() if "solution" in cell.get("metadata", {}).get("tags", [])}
+    for index, cell in cells.items():
+        if cell["cell_type"] == "code" and index not in solutions:
+            notebook_names |= _top_level_names("".join(cell["source"]))
+    for index in sorted(solutions):
+        if shared := _top_level_names("".join(cells[index]["source"])) & notebook_names:
+            clashes[f"cell {index}"] = sorted(shared)
+    assert not clashes, f"{NOTEBOOKS[module].name}: solution cells rebind the notebook's names {clashes}"
+
+
 @pytest.mark.parametrize(("checker", "answer"), ALTERNATIVES, ids=[_name(checker) for checker, _ in ALTERNATIVES])
 def test_other_right_answers_pass(checker, answer, capsys):
     assert checker(answer) is True
