@@ -50,6 +50,33 @@ def test_same_seed_same_clips_and_labels_follow_the_digits():
     assert np.all(video.moving_digits(digits, 2, seed=3).labels == -1)
 
 
+def test_draw_digits_redraws_the_clips_and_moves_them_where_asked():
+    digits = _digits()
+    clips = video.moving_digits(digits, 4, num_frames=6, frame_size=32, seed=5)
+    assert clips.pictures.shape == (4, 2, 14, 14)
+    assert np.array_equal(video.draw_digits(clips.pictures, clips.positions, frame_size=32), clips.frames)
+    one = video.moving_digits(digits, 3, num_frames=4, num_digits=1, seed=6)
+    moved = np.clip(one.positions + np.array([1.0, -2.0]), 0, 32 - 14)
+    drawn = video.draw_digits(one.pictures, moved)
+    for n in range(3):
+        for t in range(4):
+            row, col = np.rint(moved[n, t, 0]).astype(int)
+            assert np.array_equal(drawn[n, t, row:row + 14, col:col + 14, 0], one.pictures[n, 0])
+    assert video.bouncing_balls(2, seed=0).pictures is None
+
+
+def test_draw_digits_errors_are_clear():
+    clips = video.moving_digits(_digits(), 2, num_frames=3, seed=0)
+    with pytest.raises(ValueError, match="inside the 32x32 frame"):
+        video.draw_digits(clips.pictures, clips.positions + 30.0)
+    with pytest.raises(ValueError, match=r"positions must have shape \(N, T, D, 2\)"):
+        video.draw_digits(clips.pictures, clips.positions[:, :, :1])
+    with pytest.raises(ValueError, match="square"):
+        video.draw_digits(clips.pictures[..., :10], clips.positions)
+    with pytest.raises(ValueError, match="pictures must have 4 dimensions"):
+        video.draw_digits(clips.pictures[0], clips.positions)
+
+
 def test_bouncing_balls():
     balls = video.bouncing_balls(10, num_frames=40, frame_size=16, radius=2.5, speed=1.5, seed=0)
     assert balls.frames.shape == (10, 40, 16, 16, 1)

@@ -1,6 +1,7 @@
 """Short video clips for notebook 13: Moving-MNIST and bouncing-ball generators, the frame metrics
 (per-frame MSE, SSIM, a foreground F1 that a blank frame cannot win), the classical baselines
-(copy the last frame, pixel-wise linear extrapolation, a blank frame), digit crops for the Fréchet
+(copy the last frame, pixel-wise linear extrapolation, a blank frame), a redraw of the digits along any
+trajectory (`draw_digits`, for trackers and displaced truths), digit crops for the Fréchet
 digit distance, and clip grids for animations.
 
 Clips are float32 arrays of shape (N, T, H, W, 1) with values in [0, 1]: N clips of T frames. The
@@ -25,13 +26,15 @@ SSIM_K1, SSIM_K2 = 0.01, 0.03  # Wang et al. (2004), as tf.image.ssim
 class Clips(NamedTuple):
     """Generated clips: ``frames`` (N, T, H, W, 1) in [0, 1]; ``positions`` (N, T, D, 2) top-left corners
     (row, column) of the D objects; ``velocities`` (N, T, D, 2) in pixels per frame; ``labels`` (N, D) the
-    digit classes (-1 for a ball); ``object_size`` the side of an object's square."""
+    digit classes (-1 for a ball); ``object_size`` the side of an object's square; ``pictures`` (N, D, h, w)
+    the digit images drawn (None for balls), so that ``draw_digits`` can draw them along other trajectories."""
 
     frames: np.ndarray
     positions: np.ndarray
     velocities: np.ndarray
     labels: np.ndarray
     object_size: int
+    pictures: np.ndarray | None = None
 
 
 # ----------------------------------------------------------------------------- generators
@@ -109,17 +112,42 @@ def moving_digits(digits, num_clips: int, *, num_frames: int = 15, frame_size: i
     rng = np.random.default_rng(seed)
     positions, velocities = bounce_trajectories(rng, num_clips, num_frames, num_digits, frame_size - size, speed)
     chosen = rng.integers(0, len(pictures), (num_clips, num_digits))
-    frames = np.zeros((num_clips, num_frames, frame_size, frame_size), dtype="float32")
+    frames = draw_digits(pictures[chosen], positions, frame_size=frame_size)
+    digit_labels = labels[chosen].astype("int32") if labels is not None else np.full(chosen.shape, -1, dtype="int32")
+    return Clips(frames, positions, velocities, digit_labels, size, pictures[chosen])
+
+
+def draw_digits(pictures, positions, *, frame_size: int = 32) -> np.ndarray:
+    """Draw each clip's digits at the given top-left corners, rounded to whole pixels, as ``moving_digits`` does.
+
+    ``pictures`` (N, D, h, w): the D digit images of each clip (``clips.pictures``); ``positions``
+    (N, T, D, 2): their corners (row, column) in each of T frames, within [0, frame_size - h].
+    Overlapping digits combine by the pixel-wise maximum. Returns frames (N, T, frame_size, frame_size, 1).
+    Example: ``video.draw_digits(clips.pictures, clips.positions + 1.0)  # every digit one pixel lower and right``
+    """
+    pictures = _checks.as_array("pictures", pictures, ndim=4, min_len=1).astype("float32")
+    positions = _checks.as_array("positions", positions, ndim=4)
+    frame_size = _checks.positive_int("frame_size", frame_size)
+    num_clips, num_digits, size, width = pictures.shape
+    if size != width:
+        raise ValueError(f"pictures must be square digits (N, D, h, h), got shape {pictures.shape}")
+    if positions.shape[0] != num_clips or positions.shape[2:] != (num_digits, 2):
+        raise ValueError(f"positions must have shape (N, T, D, 2) = ({num_clips}, T, {num_digits}, 2) to match pictures "
+                         f"{pictures.shape}, got {positions.shape}")
     corners = np.rint(positions).astype(int)
+    room = frame_size - size
+    if room < 0 or corners.min() < 0 or corners.max() > room:
+        raise ValueError(f"positions must keep every {size}x{size} digit inside the {frame_size}x{frame_size} frame: "
+                         f"corners in [0, {room}] after rounding, got [{corners.min()}, {corners.max()}]; "
+                         "clip them with np.clip(positions, 0, frame_size - digit_size)")
+    frames = np.zeros((num_clips, positions.shape[1], frame_size, frame_size), dtype="float32")
     for n in range(num_clips):
         for d in range(num_digits):
-            picture = pictures[chosen[n, d]]
-            for t in range(num_frames):
+            for t in range(positions.shape[1]):
                 row, col = corners[n, t, d]
                 window = frames[n, t, row:row + size, col:col + size]
-                np.maximum(window, picture, out=window)
-    digit_labels = labels[chosen].astype("int32") if labels is not None else np.full(chosen.shape, -1, dtype="int32")
-    return Clips(frames[..., None], positions, velocities, digit_labels, size)
+                np.maximum(window, pictures[n, d], out=window)
+    return frames[..., None]
 
 
 def bouncing_balls(num_clips: int, *, num_frames: int = 15, frame_size: int = 16, radius: float = 2.5, speed: float = 1.5,
