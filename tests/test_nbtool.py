@@ -211,6 +211,18 @@ def test_lint_finds_each_problem(tmp_path, mutate, message):
     assert any(message in problem for problem in problems), problems
 
 
+def test_upper_case_names_below_a_checkpointed_cell_fail_lint(tmp_path):
+    nb = _notebook()
+    nb["cells"][5].update(source="checkpointer = Checkpointer(OUT, settings=utils.training.parameters(globals()))")
+    nb["cells"][8].update(source="EARLY = 1\nfor STEP in range(2):\n    INNER = 3\nlower = 4\nanswer = None")
+    problems = _lint(tmp_path, _stamp(nb))
+    assert any("code cell 5 assigns UPPER_CASE EARLY, INNER, STEP below a training cell" in problem for problem in problems), problems
+    nb["cells"][8].update(source="early = 1\nrows[f'{N}-gram'] = N\nanswer = None")  # N is read, not assigned
+    assert _lint(tmp_path, _stamp(nb)) == []  # lower-case names, and names above the first checkpoint (N), are fine
+    nb["cells"][5].update(source="EARLY = 1\n" + nb["cells"][5]["source"])
+    assert _lint(tmp_path, _stamp(nb)) == []  # the same cell: assigned before parameters() reads them
+
+
 def test_time_line_must_match_the_recorded_seconds(tmp_path):
     nb = _notebook()
     nb["metadata"]["course"]["execution_seconds"] = 293
