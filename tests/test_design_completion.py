@@ -23,7 +23,7 @@ def notebook():
     """The notebook's draw and generate, with the globals they read."""
     tokenizer = layouts.BoxTokenizer(max_boxes=MAX_BOXES)
     namespace = {"np": np, "L": layouts, "tokenizer": tokenizer, "MAX_BOXES": MAX_BOXES, "TEMPERATURE": 1.0,
-                 "GRAMMAR": np.stack([tokenizer.kind_mask(p) for p in range(tokenizer.max_length)])}
+                 "grammar_mask": np.stack([tokenizer.kind_mask(p) for p in range(tokenizer.max_length)])}
     found = set()
     for cell in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]:
         if cell["cell_type"] != "code":
