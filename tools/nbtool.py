@@ -44,11 +44,8 @@ README_MARKERS = {
 LEGACY_FORBIDDEN = re.compile(r"\btf_keras\b|tf\.compat\.v1|\btf\.keras\b|from tensorflow import keras")
 # UPPER_CASE names a notebook assigns after a training cell has read its checkpoint settings
 # (utils.training.parameters(globals()) collects every UPPER_CASE plain value): re-running that training
-# cell after them finds "changed" settings and trains afresh. Known cases, to be renamed when the notebook
-# is next re-executed (08's exercise names also appear in its checker's messages):
-LATE_SETTINGS_DEBT = {
-    "08_rnn_text_generation.ipynb": {"SHORT_WINDOW", "SHORT_WINDOW_SOLUTION"},
-}
+# cell after them finds "changed" settings and trains afresh. Known cases that are accepted (none now):
+LATE_SETTINGS_DEBT: dict[str, set[str]] = {}
 
 
 def late_settings(nb: dict) -> list[tuple[int, list[str]]]:

@@ -305,7 +305,7 @@ def check_window_experiment(result, *, reveal: bool = True) -> bool:
     except (TypeError, ValueError):
         window = measured = None
     if window is None:
-        return report(False, f"{what}: pass a pair (window, bits per character), e.g. (SHORT_WINDOW, window_experiment(SHORT_WINDOW)); "
+        return report(False, f"{what}: pass a pair (window, bits per character), e.g. (short_window, window_experiment(short_window)); "
                              f"got {type(result).__name__}")
     window = as_number(what, window, whole=True, hint="The first element is the window length in characters.")
     measured = as_number(what, measured, hint="The second element is what window_experiment returned.")
