@@ -602,7 +602,7 @@ def new_notebook(stem: str, title: str) -> pathlib.Path:
     cells = [
         new_markdown_cell(
             f"# {number} · {title}\n\n{badge_line(path.name)}\n\nOne paragraph on what the learner builds.\n\n"
-            "**Learning objectives**\n- ...\n\n**Prerequisites**: ...\n\n**Time**: ~N min in full mode on a 2-core CPU, ~M min with a GPU."
+            "**Learning objectives**\n- ...\n\n**Prerequisites**: ...\n\n**Time**: ~N min in full mode on a 2-core CPU (the recorded run: ...); not measured with a GPU."
         ),
         new_code_cell(setup_source(), metadata={"tags": ["setup"]}),
         new_code_cell(
