@@ -1827,6 +1827,15 @@ def test_nb16_experiment_blank_raising_and_junk(capsys):
     assert "❌" in capsys.readouterr().out
 
 
+def test_nb16_experiment_says_when_it_reuses_the_reference_runs(capsys):
+    encode, decode = _nb16_experiment_solution()
+    nb16.check_representation_experiment(encode, decode, steps=2, reveal=False)  # a size no other test trains
+    assert "Training three tiny GRUs" in capsys.readouterr().out
+    nb16.check_representation_experiment(encode, decode, steps=2, reveal=False)
+    out = capsys.readouterr().out
+    assert "already trained" in out and "three" not in out, out
+
+
 def test_nb16_references_on_known_values():
     assert nb16.reference_novelty(["OCC", "CCO", "CCN", "C1CC", ""], {"CCO"}) == 0.5
     assert nb16.reference_novelty(["C1CC"], {"CCO"}) == 0.0
