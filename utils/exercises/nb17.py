@@ -329,7 +329,7 @@ def check_kl_experiment(loss_fn, *, reveal: bool = True) -> bool:
         return report(False, f"{what}: your loss is {number:.4g} on a test batch, expected {reconstruction:.4g} (the batch mean of the "
                              "tiles' cross-entropy summed over each level, no KL)")
     size = _size()
-    print(f"Training three small level VAEs for {size['epochs']} epochs each (~20-40 s)...")
+    print(f"Training three small level VAEs for {size['epochs']} epochs each (~10-40 s on a CPU)...")
     with_kl, without_kl = _reference_runs(size is SMOKE_EXPERIMENT)
     try:
         yours = kl_experiment(loss_fn)
