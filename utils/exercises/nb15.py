@@ -319,7 +319,7 @@ def check_letter_experiment(decoder_input, *, reveal: bool = True) -> bool:
         return report(False, f"{what}: the decoder's input still reads the letter (it changes when only the letter changes); "
                              "leave the letter out")
     size = _size()
-    print(f"Training three small glyph CVAEs for {size['epochs']} epochs each (~10-40 s on a CPU)...")
+    print(f"Training three small glyph CVAEs for {size['epochs']} epochs each (~5-40 s on a CPU)...")
     with_letter, without = _reference_runs(size is SMOKE_EXPERIMENT)
     try:
         yours = letter_experiment(decoder_input)
